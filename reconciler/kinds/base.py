@@ -1,0 +1,170 @@
+"""The protocol every resource kind implements, and the objects it exchanges with the engine.
+
+The engine only ever talks to kinds through :class:`Kind`. A kind owns:
+
+* its file layout (which files under the state directory hold which scopes),
+* the pydantic model of one desired entry, and the parsing of a whole file into entries,
+* one normaliser that both the YAML side and the API side pass through,
+* the live fetch and the create / update / delete calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from reconciler.api import InfomaniakClient
+
+Key = tuple[str, ...]
+"""Identity of a resource inside its scope, made of human names (never numeric ids)."""
+
+Action = Literal["create", "update", "delete"]
+
+SENSITIVE_MARK = "(sensitive)"
+
+
+class SpecModel(BaseModel):
+    """Base of every kind's desired-entry model: unknown fields are errors, values are validated on set."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where something sits in a desired-state file: path inside the document, resolved to a line lazily."""
+
+    file: str
+    path: tuple[str | int, ...] = ()
+    line: int | None = None
+
+
+class DocumentSource(Protocol):
+    """What a kind gets when it parses a file: positioned validation and error reporting."""
+
+    file: str
+
+    def validate(self, model: type[SpecModel], raw: Any, path: tuple[str | int, ...]) -> SpecModel | None:
+        """Validate ``raw`` (found at ``path`` in the document) as ``model``; record positioned errors."""
+        ...
+
+    def error(self, path: tuple[str | int, ...], message: str, *, rule: str = "invalid") -> None:
+        """Record one problem found at ``path`` in the document."""
+        ...
+
+    def locate(self, path: tuple[str | int, ...]) -> Located:
+        """Return the position of ``path`` in the document."""
+        ...
+
+
+@dataclass
+class DesiredObject:
+    """One validated desired entry of a scope."""
+
+    key: Key
+    spec: SpecModel
+    located: Located | None = None
+
+
+@dataclass
+class LiveObject:
+    """One live resource, already converted to the kind's spec model; ``native`` keeps what apply needs."""
+
+    key: Key
+    spec: SpecModel
+    native: Any = None
+
+
+@dataclass
+class RunContext:
+    """What kinds need during one run: the API client, the account, and a per-run cache of lookups."""
+
+    client: InfomaniakClient
+    account_id: int | None = None
+    state_dir: Path | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+    # Fingerprints of secrets recorded at the last apply, keyed by "kind/scope/key/field".
+    secret_fingerprints: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Kind(Protocol):
+    """A resource kind. Each module in ``reconciler.kinds`` provides one object satisfying this."""
+
+    name: ClassVar[str]
+    """Name used in plans, targets and the MCP tools (``dns``, ``mailbox_security`` ...)."""
+
+    directory: ClassVar[str]
+    """Folder under the state directory holding this kind's files (``dns``, ``mail``, ``account`` ...)."""
+
+    spec_model: ClassVar[type[SpecModel]]
+    """Model of one desired entry; its JSON Schema documents the file format."""
+
+    apply_order: ClassVar[int]
+    """Kinds with a lower number are applied first."""
+
+    sensitive_fields: ClassVar[frozenset[str]]
+    """Fields never rendered in plans, logs or audit entries."""
+
+    # -- files -----------------------------------------------------------------------------------------
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        """Map each scope that has a desired file to that file."""
+        ...
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        """The file that holds (or would hold) ``scope``."""
+        ...
+
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
+        """Turn a loaded YAML document into desired objects, reporting problems through ``source``."""
+        ...
+
+    def file_schema(self) -> dict[str, Any]:
+        """JSON Schema of a whole file of this kind."""
+        ...
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        """Build the YAML document (plain dicts/lists) for a scope, e.g. for ``import``."""
+        ...
+
+    # -- comparison ------------------------------------------------------------------------------------
+    def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
+        """Canonical, JSON-serialisable form used for diffing; both sides pass through it."""
+        ...
+
+    def format_key(self, key: Key) -> str:
+        """Human form of a key, e.g. ``www A`` or ``info@example.ch``."""
+        ...
+
+    def is_unmanaged(self, key: Key, scope: str) -> bool:
+        """True for live resources this tool must never delete when they are absent from desired state."""
+        ...
+
+    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
+        """Order of a change inside its scope (lower first); sees all the scope's changes for dependencies."""
+        ...
+
+    # -- live ------------------------------------------------------------------------------------------
+    async def discover(self, ctx: RunContext) -> list[str]:
+        """Scopes that exist live (used by ``import`` without arguments)."""
+        ...
+
+    async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
+        """Every live resource of ``scope``, converted to the spec model. Raises for unknown scopes."""
+        ...
+
+    async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
+        """Create a resource."""
+        ...
+
+    async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
+        """Bring a live resource to its desired spec."""
+        ...
+
+    async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
+        """Delete a live resource."""
+        ...
