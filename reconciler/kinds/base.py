@@ -90,6 +90,22 @@ class RunContext:
     # Fingerprints of secrets recorded at the last apply, keyed by "kind/scope/key/field".
     secret_fingerprints: Mapping[str, str] = field(default_factory=dict)
 
+    async def require_account_id(self) -> int:
+        """The account this run manages: configured, or the only one the token sees."""
+        if self.account_id is not None:
+            return self.account_id
+        accounts = await self.client.get_all("/1/accounts")
+        if len(accounts) != 1:
+            from reconciler.errors import SettingsError
+
+            names = ", ".join(f"{a.get('id')} ({a.get('name')})" for a in accounts) or "none"
+            raise SettingsError(
+                f"cannot tell which account to manage: the token sees {len(accounts)} accounts ({names})\n"
+                "  set `account: <id>` in infomaniak.yaml"
+            )
+        self.account_id = int(accounts[0]["id"])
+        return self.account_id
+
 
 @runtime_checkable
 class Kind(Protocol):
@@ -142,6 +158,12 @@ class Kind(Protocol):
 
     def is_unmanaged(self, key: Key, scope: str) -> bool:
         """True for live resources this tool must never delete when they are absent from desired state."""
+        ...
+
+    def risks(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> list[str]:
+        """Reasons a reviewer should look twice at this change (mail routing, public exposure ...)."""
         ...
 
     def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:

@@ -1,0 +1,58 @@
+"""The one engine every front calls: plan, render, approve, apply."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler.engine.applier import ApplyReport, apply_plan, describe_moves
+from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary
+from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
+from reconciler.engine.render import RENDERERS, render_json, render_markdown, render_text
+from reconciler.engine.session import Session
+from reconciler.errors import PlanError
+
+
+def load_plan_file(path: Path) -> Plan:
+    """Read a plan saved with ``plan --out``; a damaged or foreign file is a clear PlanError."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read the plan file: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{path}:{exc.lineno}: not a JSON plan file ({exc.msg})") from exc
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PlanError(
+            f"{path}: not a plan written by `infomaniak-gitops plan --out` ({where}: {first['msg']})"
+        ) from exc
+    if not plan.plan_hash:
+        raise PlanError(f"{path}: the plan has no plan_hash; re-create it with `plan --out`")
+    return plan
+
+
+__all__ = [
+    "RENDERERS",
+    "ApplyReport",
+    "Change",
+    "FieldChange",
+    "Plan",
+    "ScopeSummary",
+    "Session",
+    "Target",
+    "apply_plan",
+    "describe_moves",
+    "load_for_plan",
+    "load_plan_file",
+    "make_plan",
+    "parse_targets",
+    "plan_desired",
+    "render_json",
+    "render_markdown",
+    "render_text",
+]

@@ -1,0 +1,123 @@
+"""The plan orchestrator: desired files + live API → Plan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
+from reconciler.engine.diff import diff_scope
+from reconciler.engine.model import Change, Plan, ScopeSummary
+from reconciler.engine.session import Session
+from reconciler.errors import SettingsError
+from reconciler.kinds import all_kinds, get_kind
+from reconciler.kinds.base import Kind, LiveObject
+
+log = logging.getLogger(__name__)
+
+# Scopes fetched at once; the client's token bucket keeps the request rate itself.
+FETCH_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class Target:
+    """A narrowing of the plan: a kind, optionally one scope of it."""
+
+    kind: str
+    scope: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.scope}" if self.scope else self.kind
+
+
+def parse_targets(texts: Sequence[str]) -> list[Target]:
+    """Parse ``dns``, ``dns/example.ch``, ``mail/example.ch`` (kind name or directory, then scope)."""
+    targets: list[Target] = []
+    for text in texts:
+        head, _, scope = text.strip().strip("/").partition("/")
+        if not head:
+            raise SettingsError(f"empty target {text!r}; use KIND or KIND/SCOPE, e.g. dns/example.ch")
+        matching = [k for k in all_kinds() if head == k.name] or [k for k in all_kinds() if head == k.directory]
+        if not matching:
+            get_kind(head)  # raises the "unknown kind" error listing the known ones
+        # Several kinds may share a directory (account/teams.yaml, account/tags.yaml); loading keeps
+        # only the kinds that have a file for the scope.
+        for kind in matching:
+            targets.append(Target(kind.name, scope.rstrip(".").lower() or None))
+    return targets
+
+
+def _selection(targets: Sequence[Target]) -> list[tuple[str, str | None]] | None:
+    if not targets:
+        return None
+    return [(t.kind, t.scope) for t in targets]
+
+
+async def fetch_scope(session: Session, kind: Kind, scope: str) -> list[LiveObject]:
+    """Live objects of one scope (one call site, so the API is read once per scope per run)."""
+    log.info("fetch %s/%s", kind.name, scope)
+    return await kind.fetch(session.ctx, scope)
+
+
+async def plan_desired(
+    session: Session,
+    desired: DesiredState,
+    *,
+    targets: Sequence[Target] = (),
+    git_commit: str | None = None,
+) -> Plan:
+    """Diff already-loaded desired state against live state.
+
+    1. fetch every selected scope's live objects (bounded concurrency)   — Kind.fetch (required)
+    2. diff each scope by key with both sides normalised                 — Kind.normalize, is_unmanaged
+    3. order changes (kind apply order, then the kind's own order)       — Kind.change_order
+    4. attach safety verdicts (thresholds, protect rules) and the hash
+    """
+    semaphore = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+    async def one(item: ScopeDesired) -> tuple[ScopeDesired, list[LiveObject]]:
+        async with semaphore:
+            return item, await fetch_scope(session, item.kind, item.scope)
+
+    fetched = await asyncio.gather(*(one(item) for item in desired.scopes))
+    changes: list[Change] = []
+    summaries: list[ScopeSummary] = []
+    order = {kind.name: index for index, kind in enumerate(all_kinds())}
+    for item, live in sorted(fetched, key=lambda pair: (order[pair[0].kind.name], pair[0].scope)):
+        scope_changes, summary = diff_scope(
+            item.kind, item.scope, item.file, item.objects, live, desired.config
+        )
+        changes.extend(scope_changes)
+        summaries.append(summary)
+    plan = Plan(
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        account_id=session.ctx.account_id,
+        sandbox=session.settings.sandbox,
+        git_commit=git_commit,
+        targets=[str(t) for t in targets],
+        scopes=summaries,
+        changes=changes,
+    )
+    if not desired.scopes:
+        plan.warnings.append(
+            f"no desired-state files found under {desired.root} for "
+            f"{', '.join(plan.targets) or 'any kind'}; nothing is managed"
+        )
+    plan.plan_hash = plan.compute_hash()
+    return plan
+
+
+def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:
+    """Load (and validate) the desired state the targets select."""
+    return load_desired(session.settings.state_dir, all_kinds(), selected=_selection(targets))
+
+
+async def make_plan(
+    session: Session, *, targets: Sequence[Target] = (), git_commit: str | None = None
+) -> Plan:
+    """Load the desired files, fetch live state, and return the plan."""
+    desired = load_for_plan(session, targets)
+    return await plan_desired(session, desired, targets=targets, git_commit=git_commit)

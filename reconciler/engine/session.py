@@ -1,0 +1,110 @@
+"""A run's connection to an account: API client (real or sandbox), run context, and sandbox persistence."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from reconciler.api import InfomaniakClient
+from reconciler.desired.config import AccountConfig
+from reconciler.desired.yamlio import write_text_atomic
+from reconciler.kinds.base import RunContext
+from reconciler.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SANDBOX_BASE_URL = "https://sandbox.invalid"
+
+
+def load_last_apply(path: Path) -> dict[str, Any]:
+    """The record written by the last successful apply (empty when there is none)."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        log.warning("last-apply record %s is unreadable; ignoring it", path)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_last_apply(path: Path, record: dict[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+class Session:
+    """Open with ``async with Session(settings, config) as session``; gives ``session.ctx`` to kinds."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        config: AccountConfig | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config or AccountConfig()
+        self._transport = transport
+        self._sandbox_state: Any = None
+        self._client: InfomaniakClient | None = None
+        self._ctx: RunContext | None = None
+
+    @property
+    def client(self) -> InfomaniakClient:
+        if self._client is None:
+            raise RuntimeError("session is not open")
+        return self._client
+
+    @property
+    def ctx(self) -> RunContext:
+        if self._ctx is None:
+            raise RuntimeError("session is not open")
+        return self._ctx
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.settings.token,) if s)
+
+    async def __aenter__(self) -> Session:
+        settings = self.settings
+        transport = self._transport
+        base_url = SANDBOX_BASE_URL if settings.sandbox else settings.api_url
+        if settings.sandbox and transport is None:
+            from reconciler.sandbox import SandboxState, create_app
+
+            if settings.sandbox_file.exists():
+                self._sandbox_state = SandboxState.load(settings.sandbox_file)
+            else:
+                self._sandbox_state = SandboxState.demo()
+            transport = httpx.ASGITransport(app=create_app(self._sandbox_state))
+        self._client = InfomaniakClient(
+            settings.require_token(),
+            base_url=base_url,
+            transport=transport,
+            # The simulator has no rate limit unless a test asks for one; do not slow the demo.
+            requests_per_minute=0 if settings.sandbox else settings.requests_per_minute,
+        )
+        last_apply = load_last_apply(settings.last_apply_file)
+        self._ctx = RunContext(
+            client=self._client,
+            account_id=self.config.account,
+            state_dir=settings.state_dir,
+            secret_fingerprints=dict(last_apply.get("secret_fingerprints", {})),
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+        if self._sandbox_state is not None:
+            self._sandbox_state.save(self.settings.sandbox_file)

@@ -1,0 +1,51 @@
+"""Resource kinds. Each module defines one ``KIND``; this registry lists them in apply order."""
+
+from __future__ import annotations
+
+from reconciler.errors import SettingsError
+from reconciler.kinds.base import (
+    SENSITIVE_MARK,
+    Action,
+    DesiredObject,
+    DocumentSource,
+    Key,
+    Kind,
+    LiveObject,
+    Located,
+    RunContext,
+    SpecModel,
+)
+from reconciler.kinds.dns import KIND as DNS
+
+REGISTRY: tuple[Kind, ...] = tuple(sorted((DNS,), key=lambda kind: kind.apply_order))
+
+
+def all_kinds() -> tuple[Kind, ...]:
+    """Every registered kind, in apply order."""
+    return REGISTRY
+
+
+def get_kind(name: str) -> Kind:
+    """A kind by its name (``dns``) or its directory (``mail``)."""
+    for kind in REGISTRY:
+        if name in (kind.name, kind.directory):
+            return kind
+    known = ", ".join(kind.name for kind in REGISTRY)
+    raise SettingsError(f"unknown kind {name!r}; known kinds: {known}")
+
+
+__all__ = [
+    "REGISTRY",
+    "SENSITIVE_MARK",
+    "Action",
+    "DesiredObject",
+    "DocumentSource",
+    "Key",
+    "Kind",
+    "LiveObject",
+    "Located",
+    "RunContext",
+    "SpecModel",
+    "all_kinds",
+    "get_kind",
+]
