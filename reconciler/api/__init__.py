@@ -1,0 +1,8 @@
+"""Infomaniak HTTP client: auth, envelope, pagination, rate limit, retries and typed errors."""
+
+from __future__ import annotations
+
+from reconciler.api.client import DEFAULT_BASE_URL, InfomaniakClient
+from reconciler.api.ratelimit import TokenBucket
+
+__all__ = ["DEFAULT_BASE_URL", "InfomaniakClient", "TokenBucket"]

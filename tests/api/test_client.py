@@ -1,0 +1,620 @@
+"""InfomaniakClient against respx: envelope, error mapping, retries, pagination, secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import reconciler
+import reconciler.api
+from reconciler.api import DEFAULT_BASE_URL, InfomaniakClient, TokenBucket
+from reconciler.api import client as client_module
+from reconciler.errors import (
+    ApiAuthError,
+    ApiError,
+    ApiForbidden,
+    ApiNotFound,
+    ApiRateLimited,
+    ApiRejected,
+    ApiUnavailable,
+    SettingsError,
+)
+
+TOKEN = "tok-SECRET-4f9a1c77e2"
+RECORDS = "/2/zones/example.ch/records"
+
+pytestmark = pytest.mark.anyio
+
+
+def make_client(**kwargs: Any) -> InfomaniakClient:
+    kwargs.setdefault("backoff_base", 0)
+    kwargs.setdefault("requests_per_minute", 0)
+    return InfomaniakClient(TOKEN, **kwargs)
+
+
+def ok(data: Any, status: int = 200, **extra: Any) -> httpx.Response:
+    return httpx.Response(status, json={"result": "success", "data": data, **extra})
+
+
+def err(status: int, code: str, description: str = "failed", **extra: Any) -> httpx.Response:
+    error = {"code": code, "description": description, **extra}
+    return httpx.Response(status, json={"result": "error", "error": error})
+
+
+@pytest.fixture
+def api():
+    with respx.mock(base_url=DEFAULT_BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+@pytest.fixture
+async def client(sleeps):
+    async def record(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    async with make_client() as made:
+        made._sleep = record
+        yield made
+
+
+# --- surface -----------------------------------------------------------------------------------
+
+
+def test_public_surface_is_sorted_and_complete():
+    assert reconciler.api.__all__ == sorted(reconciler.api.__all__)
+    assert reconciler.api.__all__ == ["DEFAULT_BASE_URL", "InfomaniakClient", "TokenBucket"]
+    assert DEFAULT_BASE_URL == "https://api.infomaniak.com"
+
+
+async def test_success_envelope_is_unwrapped_and_headers_are_sent(api, client):
+    route = api.get("/2/zones/example.ch").mock(return_value=ok({"fqdn": "example.ch"}))
+    assert await client.get("/2/zones/example.ch", params={"with": "records,idn"}) == {"fqdn": "example.ch"}
+    request = route.calls.last.request
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["Accept"] == "application/json"
+    assert request.headers["User-Agent"] == f"infomaniak-gitops/{reconciler.__version__}"
+    assert request.url.params["with"] == "records,idn"
+    assert client.call_count == 1
+
+
+@pytest.mark.parametrize("base_url", ["https://api.example.test", "https://api.example.test/"])
+async def test_base_url_with_or_without_trailing_slash(base_url):
+    with respx.mock() as router:
+        route = router.get("https://api.example.test/2/zones").mock(return_value=ok([]))
+        async with make_client(base_url=base_url) as client:
+            assert await client.get("/2/zones") == []
+            assert await client.get("2/zones") == []
+    assert route.call_count == 2
+
+
+async def test_base_url_with_a_path_prefix_keeps_it():
+    with respx.mock() as router:
+        route = router.get("http://127.0.0.1:8080/sandbox/2/zones").mock(return_value=ok([]))
+        async with make_client(base_url="http://127.0.0.1:8080/sandbox") as client:
+            await client.get("/2/zones")
+    assert route.called
+
+
+@pytest.mark.parametrize("base_url", ["ftp://api.infomaniak.com", "api.infomaniak.com", ""])
+def test_bad_base_url_is_a_settings_error(base_url):
+    with pytest.raises(SettingsError, match="INFOMANIAK_API_URL"):
+        InfomaniakClient(TOKEN, base_url=base_url)
+
+
+def test_repr_hides_the_token():
+    client = InfomaniakClient(TOKEN)
+    assert TOKEN not in repr(client)
+
+
+async def test_writes_send_json_and_return_data(api, client):
+    post = api.post(RECORDS).mock(return_value=ok({"id": 7}, status=201))
+    put = api.put(f"{RECORDS}/7").mock(return_value=ok(True))
+    patch = api.patch(f"{RECORDS}/7").mock(return_value=ok(True))
+    assert await client.post(RECORDS, json={"type": "A"}, params={"with": "idn"}) == {"id": 7}
+    assert await client.put(f"{RECORDS}/7", json={"ttl": 300}) is True
+    assert await client.patch(f"{RECORDS}/7", json={"ttl": 600}) is True
+    assert json.loads(post.calls.last.request.content) == {"type": "A"}
+    assert post.calls.last.request.url.params["with"] == "idn"
+    assert json.loads(put.calls.last.request.content) == {"ttl": 300}
+    assert json.loads(patch.calls.last.request.content) == {"ttl": 600}
+
+
+async def test_delete_may_carry_a_json_body(api, client):
+    route = api.delete("/1/accounts/1/teams/2/users").mock(return_value=ok(True))
+    assert await client.delete("/1/accounts/1/teams/2/users", json={"user_ids": [5, 6]}) is True
+    request = route.calls.last.request
+    assert request.method == "DELETE"
+    assert json.loads(request.content) == {"user_ids": [5, 6]}
+
+
+async def test_empty_204_answer_is_none(api, client):
+    api.delete(f"{RECORDS}/7").mock(return_value=httpx.Response(204))
+    assert await client.delete(f"{RECORDS}/7") is None
+
+
+async def test_asynchronous_envelope_is_a_success(api, client):
+    api.post("/1/public_clouds/1/projects").mock(
+        return_value=httpx.Response(202, json={"result": "asynchronous", "data": 42})
+    )
+    assert await client.post("/1/public_clouds/1/projects", json={}) == 42
+
+
+# --- error mapping -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (400, "invalid_dns_record", ApiRejected),
+        (401, "not_authorized", ApiAuthError),
+        (403, "access_denied", ApiForbidden),
+        (404, "object_not_found", ApiNotFound),
+        (405, "method_not_allowed", ApiRejected),
+        (409, "object_already_exists", ApiRejected),
+        (422, "validation_failed", ApiRejected),
+        (429, "too_many_requests", ApiRateLimited),
+        (500, "unexpected_error", ApiUnavailable),
+        (502, "bad_gateway", ApiUnavailable),
+        (503, "maintenance", ApiUnavailable),
+    ],
+)
+async def test_status_maps_to_error_class(api, client, status, code, cls):
+    api.get(RECORDS).mock(return_value=err(status, code, "Something went wrong"))
+    with pytest.raises(cls) as info:
+        await client.get(RECORDS, params={"search": "www"})
+    exc = info.value
+    assert type(exc) is cls
+    assert (exc.method, exc.path, exc.status, exc.code) == ("GET", RECORDS, status, code)
+    text = str(exc)
+    assert text.startswith(f"GET {RECORDS}: Something went wrong")
+    assert f"HTTP {status}" in text
+    assert code in text
+    assert "search" not in text  # the query string stays out of messages
+
+
+async def test_auth_error_says_which_variable_and_scopes(api, client):
+    api.get("/2/zones").mock(return_value=err(401, "not_authorized", "Authorization required"))
+    with pytest.raises(ApiAuthError, match=r"INFOMANIAK_API_TOKEN.*dns:read dns:write"):
+        await client.get("/2/zones")
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [("object_not_found", ApiNotFound), ("access_denied", ApiForbidden), ("some_rule", ApiRejected)],
+)
+async def test_error_envelope_on_http_200_raises(api, client, code, cls):
+    api.get("/2/zones/example.ch").mock(return_value=err(200, code, "Nope"))
+    with pytest.raises(cls, match="Nope") as info:
+        await client.get("/2/zones/example.ch")
+    assert info.value.status == 200
+    assert info.value.code == code
+
+
+async def test_field_errors_are_kept(api, client):
+    sub = {
+        "code": "validation_rule_in",
+        "description": "The selected type is invalid.",
+        "context": {"attribute": "type", "values": ["A", "AAAA"]},
+    }
+    api.post(RECORDS).mock(return_value=err(422, "validation_failed", "Validation failed", errors=[sub]))
+    with pytest.raises(ApiRejected) as info:
+        await client.post(RECORDS, json={"type": "BOGUS"})
+    assert info.value.field_errors == [sub]
+    assert "type: The selected type is invalid." in str(info.value)
+
+
+async def test_non_json_error_body(api, client):
+    api.get("/2/zones").mock(
+        return_value=httpx.Response(
+            502, text="<html>Bad gateway</html>", headers={"Content-Type": "text/html"}
+        )
+    )
+    with pytest.raises(ApiUnavailable, match=r"non-JSON body \(text/html\)") as info:
+        await client.get("/2/zones")
+    assert info.value.status == 502
+
+
+async def test_non_json_success_body_is_an_api_error(api, client):
+    api.get("/2/zones").mock(
+        return_value=httpx.Response(200, text="hello", headers={"Content-Type": "text/plain"})
+    )
+    with pytest.raises(ApiError, match="non-JSON body"):
+        await client.get("/2/zones")
+
+
+async def test_json_without_envelope_is_an_api_error(api, client):
+    api.get("/2/zones").mock(return_value=httpx.Response(200, json=[1, 2]))
+    with pytest.raises(ApiError, match="without a result envelope"):
+        await client.get("/2/zones")
+
+
+async def test_unexpected_redirect_is_an_api_error(api, client):
+    api.get("/2/zones").mock(return_value=httpx.Response(302, headers={"Location": "https://elsewhere/"}))
+    with pytest.raises(ApiError) as info:
+        await client.get("/2/zones")
+    assert info.value.status == 302
+
+
+# --- retries -----------------------------------------------------------------------------------
+
+
+async def test_retry_on_503_then_success(api, client, sleeps, caplog):
+    route = api.get(RECORDS).mock(side_effect=[err(503, "maintenance"), ok([{"id": 1}])])
+    with caplog.at_level(logging.WARNING, logger="reconciler.api.client"):
+        assert await client.get(RECORDS) == [{"id": 1}]
+    assert route.call_count == 2
+    assert client.call_count == 2
+    assert sleeps == [0]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"retrying GET {RECORDS} after HTTP 503 in 0.0s (2 tries left)"
+    ]
+
+
+async def test_backoff_is_exponential(api, sleeps):
+    api.get(RECORDS).mock(side_effect=[err(500, "x"), err(502, "x"), err(503, "x"), ok([])])
+
+    async def record(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    async with make_client(backoff_base=0.5) as client:
+        client._sleep = record
+        assert await client.get(RECORDS) == []
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+async def test_retry_after_header_is_honoured(api, client, sleeps):
+    api.get(RECORDS).mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}, text="Too many request"), ok([])]
+    )
+    assert await client.get(RECORDS) == []
+    assert sleeps == [7.0]
+
+
+async def test_429_exhausted_raises_rate_limited(api, client):
+    route = api.get(RECORDS).mock(return_value=err(429, "too_many_requests", "Too many request"))
+    with pytest.raises(ApiRateLimited, match="gave up after 3 retries") as info:
+        await client.get(RECORDS)
+    assert route.call_count == 4
+    assert info.value.status == 429
+
+
+async def test_post_is_retried_on_429(api, client):
+    route = api.post(RECORDS).mock(side_effect=[err(429, "too_many_requests"), ok({"id": 1}, status=201)])
+    assert await client.post(RECORDS, json={}) == {"id": 1}
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+async def test_non_idempotent_is_not_retried_on_500(api, client, method):
+    route = api.route(method=method, path=RECORDS).mock(return_value=err(500, "cannot_create_object"))
+    with pytest.raises(ApiUnavailable, match="may have run"):
+        await client._request(method, RECORDS, json={})
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize("exc_cls", [httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError])
+async def test_post_is_not_retried_once_it_may_have_been_sent(api, client, exc_cls):
+    route = api.post(RECORDS).mock(side_effect=exc_cls("dropped"))
+    with pytest.raises(ApiUnavailable, match="may have run"):
+        await client.post(RECORDS, json={})
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize("exc_cls", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
+async def test_post_is_retried_when_the_request_never_left(api, client, exc_cls):
+    route = api.post(RECORDS).mock(side_effect=[exc_cls("refused"), ok({"id": 1}, status=201)])
+    assert await client.post(RECORDS, json={}) == {"id": 1}
+    assert route.call_count == 2
+    assert client.call_count == 1  # the refused connection sent nothing
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+async def test_idempotent_is_retried_on_dropped_connection(api, client, method):
+    route = api.route(method=method, path=RECORDS).mock(
+        side_effect=[httpx.RemoteProtocolError("peer closed"), httpx.ReadTimeout("slow"), ok(True)]
+    )
+    assert await client._request(method, RECORDS) == {"result": "success", "data": True}
+    assert route.call_count == 3
+
+
+async def test_transport_error_becomes_unavailable_after_retries(api, client, sleeps):
+    route = api.get(RECORDS).mock(side_effect=httpx.ConnectError("connection refused"))
+    with pytest.raises(ApiUnavailable, match=r"ConnectError: connection refused\) after 3 retries") as info:
+        await client.get(RECORDS)
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert route.call_count == 4
+    assert len(sleeps) == 3
+
+
+async def test_max_retries_zero_sends_once(api):
+    route = api.get(RECORDS).mock(return_value=err(503, "maintenance"))
+    async with make_client(max_retries=0) as client:
+        with pytest.raises(ApiUnavailable):
+            await client.get(RECORDS)
+    assert route.call_count == 1
+
+
+def _httpx_error_family() -> list[type[httpx.HTTPError]]:
+    members = [getattr(httpx, name) for name in httpx.__all__]
+    family = [m for m in members if isinstance(m, type) and issubclass(m, httpx.HTTPError)]
+    # raise_for_status is the only source of HTTPStatusError, and the client never calls it.
+    return [m for m in family if m is not httpx.HTTPStatusError]
+
+
+def test_error_family_list_is_not_empty():
+    family = _httpx_error_family()
+    for expected in (
+        httpx.TimeoutException,
+        httpx.NetworkError,
+        httpx.RemoteProtocolError,
+        httpx.ProxyError,
+        httpx.UnsupportedProtocol,
+        httpx.DecodingError,
+        httpx.TooManyRedirects,
+        httpx.HTTPError,
+    ):
+        assert expected in family
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("exc_cls", _httpx_error_family(), ids=lambda c: c.__name__)
+async def test_every_httpx_error_becomes_an_api_error(method, exc_cls):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if issubclass(exc_cls, httpx.RequestError):
+            raise exc_cls("boom", request=request)
+        raise exc_cls("boom")
+
+    async with make_client(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(ApiError) as info:
+            await client._request(method, RECORDS, json={} if method == "POST" else None)
+    assert isinstance(info.value, ApiUnavailable)
+    assert isinstance(info.value.__cause__, exc_cls)
+
+
+async def test_invalid_url_becomes_an_api_error(api, client):
+    with pytest.raises(ApiError, match="invalid request URL") as info:
+        await client.get("/2/zones/exa\x00mple.ch")
+    assert isinstance(info.value.__cause__, httpx.InvalidURL)
+
+
+# --- the token never leaks ---------------------------------------------------------------------
+
+
+async def test_token_never_appears_in_errors_or_logs(api, client, caplog):
+    api.get("/2/zones").mock(return_value=err(401, "not_authorized", f"Bad token {TOKEN}"))
+    api.get("/2/zones/a").mock(side_effect=httpx.ConnectError(f"proxy said Bearer {TOKEN}"))
+    api.get("/2/zones/b").mock(return_value=err(503, "maintenance"))
+    api.post("/2/zones/c").mock(
+        return_value=err(422, "validation_failed", "x", errors=[{"code": "c", "description": TOKEN}])
+    )
+    api.get("/2/zones/d").mock(return_value=httpx.Response(500, text=f"<pre>{TOKEN}</pre>"))
+    errors: list[ApiError] = []
+    with caplog.at_level(logging.DEBUG):
+        for call in (
+            client.get("/2/zones"),
+            client.get("/2/zones/a"),
+            client.get("/2/zones/b"),
+            client.post("/2/zones/c", json={"token": "no"}),
+            client.get("/2/zones/d"),
+        ):
+            with pytest.raises(ApiError) as info:
+                await call
+            errors.append(info.value)
+    assert caplog.records, "expected retry and debug logs"
+    assert TOKEN not in caplog.text
+    for record in caplog.records:
+        assert TOKEN not in record.getMessage()
+    for exc in errors:
+        assert TOKEN not in str(exc)
+        assert TOKEN not in repr(exc)
+        assert TOKEN not in repr(exc.args)
+
+
+# --- pagination --------------------------------------------------------------------------------
+
+
+def paged(items: list[Any], per_page_cap: int | None = None):
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        per_page = int(request.url.params["per_page"])
+        if per_page_cap:
+            per_page = min(per_page, per_page_cap)
+        pages = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        return ok(chunk, total=len(items), page=page, pages=pages, items_per_page=per_page)
+
+    return handler
+
+
+async def test_get_all_reads_every_page_with_the_right_params(api, client):
+    items = [{"id": i} for i in range(25)]
+    route = api.get(RECORDS).mock(side_effect=paged(items))
+    assert await client.get_all(RECORDS, params={"with": "idn"}, per_page=10) == items
+    sent = [dict(call.request.url.params) for call in route.calls]
+    assert sent == [
+        {"with": "idn", "page": "1", "per_page": "10"},
+        {"with": "idn", "page": "2", "per_page": "10"},
+        {"with": "idn", "page": "3", "per_page": "10"},
+    ]
+
+
+async def test_get_all_follows_pages_when_the_server_caps_per_page(api, client):
+    items = list(range(250))
+    route = api.get(RECORDS).mock(side_effect=paged(items, per_page_cap=100))
+    assert await client.get_all(RECORDS, per_page=500) == items
+    assert route.call_count == 3
+
+
+async def test_get_all_follows_total_when_pages_is_missing(api, client):
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        return ok([page * 10 + 1, page * 10 + 2], total=6, page=page)
+
+    route = api.get(RECORDS).mock(side_effect=handler)
+    assert await client.get_all(RECORDS, per_page=2) == [11, 12, 21, 22, 31, 32]
+    assert route.call_count == 3
+
+
+async def test_list_without_pagination_keys_is_returned_as_is(api, client):
+    route = api.get(RECORDS).mock(return_value=ok([{"id": 1}, {"id": 2}]))
+    assert await client.get_all(RECORDS) == [{"id": 1}, {"id": 2}]
+    assert route.call_count == 1
+
+
+async def test_get_all_stops_on_an_empty_page(api, client, caplog):
+    route = api.get(RECORDS).mock(
+        side_effect=[ok([1, 2], total=10, page=1, pages=5), ok([], total=10, page=2, pages=5)]
+    )
+    with caplog.at_level(logging.WARNING):
+        assert await client.get_all(RECORDS, per_page=2) == [1, 2]
+    assert route.call_count == 2
+    assert "stopped at empty page 2" in caplog.text
+
+
+async def test_get_all_refuses_a_server_that_ignores_page(api, client):
+    api.get(RECORDS).mock(return_value=ok([1, 2], total=4, page=1, pages=2))
+    with pytest.raises(ApiError, match="asked for page 2 but the API returned page 1"):
+        await client.get_all(RECORDS, per_page=2)
+
+
+async def test_get_all_has_a_hard_page_cap(api, client, monkeypatch):
+    monkeypatch.setattr(client_module, "MAX_PAGES", 3)
+    route = api.get(RECORDS).mock(side_effect=lambda request: ok([1], pages=1000))
+    with pytest.raises(ApiError, match="did not end after 3 pages"):
+        await client.get_all(RECORDS, per_page=1)
+    assert route.call_count == 3
+
+
+async def test_get_all_rejects_non_list_data(api, client):
+    api.get(RECORDS).mock(return_value=ok({"id": 1}))
+    with pytest.raises(ApiError, match="expected a list"):
+        await client.get_all(RECORDS)
+
+
+async def test_cursor_pagination_reads_every_batch(api, client):
+    route = api.get("/3/drive/1/files/1/files").mock(
+        side_effect=[
+            ok([1, 2], cursor="c1", has_more=True, response_at=1),
+            ok([3, 4], cursor="c2", has_more=True, response_at=1),
+            ok([5], cursor="c3", has_more=False, response_at=1),
+        ]
+    )
+    assert await client.get_all_cursor("/3/drive/1/files/1/files", params={"with": "path"}, limit=2) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    sent = [dict(call.request.url.params) for call in route.calls]
+    assert sent == [
+        {"with": "path", "limit": "2"},
+        {"with": "path", "limit": "2", "cursor": "c1"},
+        {"with": "path", "limit": "2", "cursor": "c2"},
+    ]
+
+
+async def test_cursor_pagination_without_cursor_keys_is_returned_as_is(api, client):
+    api.get("/3/drive/1/files").mock(return_value=ok([1, 2]))
+    assert await client.get_all_cursor("/3/drive/1/files") == [1, 2]
+
+
+async def test_cursor_pagination_refuses_a_repeating_cursor(api, client):
+    api.get("/3/drive/1/files").mock(return_value=ok([1], cursor="same", has_more=True))
+    with pytest.raises(ApiError, match="cursor is missing or repeats"):
+        await client.get_all_cursor("/3/drive/1/files")
+
+
+# --- rate limit and settings -------------------------------------------------------------------
+
+
+async def test_requests_wait_for_the_token_bucket(api, client):
+    now = [0.0]
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    client._bucket = TokenBucket(60.0, burst=2, clock=lambda: now[0], sleep=fake_sleep)
+    api.get(RECORDS).mock(return_value=ok([]))
+    for _ in range(4):
+        await client.get(RECORDS)
+    assert waits == pytest.approx([1.0, 1.0])
+
+
+def test_default_client_limits_to_60_per_minute_with_a_full_burst():
+    client = InfomaniakClient(TOKEN)
+    assert client._bucket.rate_per_minute == 60.0
+    assert client._bucket.burst == 60.0
+    assert not InfomaniakClient(TOKEN, requests_per_minute=0)._bucket.enabled
+
+
+def test_from_env_without_token_is_a_settings_error(monkeypatch):
+    monkeypatch.delenv("INFOMANIAK_API_TOKEN", raising=False)
+    with pytest.raises(SettingsError) as info:
+        InfomaniakClient.from_env()
+    assert "INFOMANIAK_API_TOKEN" in str(info.value)
+    assert "dns:read dns:write" in str(info.value)
+
+
+def test_from_env_reads_url_and_rate(monkeypatch):
+    monkeypatch.setenv("INFOMANIAK_API_TOKEN", f" {TOKEN}\n")
+    monkeypatch.setenv("INFOMANIAK_API_URL", "http://127.0.0.1:8765")
+    monkeypatch.setenv("INFOMANIAK_RATE_LIMIT", "30")
+    client = InfomaniakClient.from_env(max_retries=1)
+    assert client.base_url == "http://127.0.0.1:8765"
+    assert client._bucket.rate_per_minute == 30.0
+    assert client.max_retries == 1
+
+
+def test_from_env_defaults(monkeypatch):
+    monkeypatch.setenv("INFOMANIAK_API_TOKEN", TOKEN)
+    monkeypatch.delenv("INFOMANIAK_API_URL", raising=False)
+    monkeypatch.delenv("INFOMANIAK_RATE_LIMIT", raising=False)
+    client = InfomaniakClient.from_env()
+    assert client.base_url == DEFAULT_BASE_URL
+    assert client._bucket.rate_per_minute == 60.0
+
+
+@pytest.mark.parametrize("value", ["fast", "nan", "inf"])
+def test_from_env_bad_rate_is_a_settings_error(monkeypatch, value):
+    monkeypatch.setenv("INFOMANIAK_API_TOKEN", TOKEN)
+    monkeypatch.setenv("INFOMANIAK_RATE_LIMIT", value)
+    with pytest.raises(SettingsError, match="INFOMANIAK_RATE_LIMIT"):
+        InfomaniakClient.from_env()
+
+
+def test_empty_token_is_a_settings_error():
+    with pytest.raises(SettingsError, match="INFOMANIAK_API_TOKEN"):
+        InfomaniakClient("  ")
+
+
+async def test_works_over_an_asgi_transport():
+    seen: list[tuple[str, str, bytes]] = []
+
+    async def app(scope, receive, send):
+        seen.append((scope["method"], scope["path"], scope["query_string"]))
+        body = json.dumps({"result": "success", "data": [1, 2], "total": 2, "page": 1, "pages": 1})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body.encode()})
+
+    async with make_client(base_url="http://sandbox", transport=httpx.ASGITransport(app=app)) as client:
+        assert await client.get_all("/2/zones") == [1, 2]
+    assert seen == [("GET", "/2/zones", b"page=1&per_page=100")]
