@@ -19,7 +19,9 @@ _SECRET_KEYS = re.compile(r"(token|password|secret|authorization|cookie)", re.IG
 def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, dict):
         return {
-            k: (SENSITIVE_MARK if _SECRET_KEYS.search(str(k)) and v not in (None, "") else _redact(v, secrets))
+            k: (
+                SENSITIVE_MARK if _SECRET_KEYS.search(str(k)) and v not in (None, "") else _redact(v, secrets)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):

@@ -56,7 +56,9 @@ def load_yaml_file(path: Path, *, file: str | None = None) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise DesiredStateError([Reason(shown, None, None, "", f"cannot read: {exc.strerror}", "io")]) from exc
+        raise DesiredStateError(
+            [Reason(shown, None, None, "", f"cannot read: {exc.strerror}", "io")]
+        ) from exc
     except UnicodeDecodeError as exc:
         raise DesiredStateError([Reason(shown, None, None, "", "not UTF-8 text", "io")]) from exc
     return load_yaml_text(text, file=shown)

@@ -15,7 +15,6 @@ from reconciler.engine.model import Change, Plan
 from reconciler.engine.planner import Target, load_for_plan, plan_desired
 from reconciler.engine.session import Session, load_last_apply, save_last_apply
 from reconciler.errors import ApiError, ApplyError, StalePlan, UnsafePlan
-from reconciler.kinds import get_kind
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +39,9 @@ class ApplyReport(BaseModel):
 def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
     """Human lines naming what differs between an approved plan and the plan computed now."""
     if approved is None:
-        lines = [f"expected plan hash differs from the current one ({current.plan_hash[:12]})"]
-        lines += [f"now planned: {c.action} {c.address}" for c in current.changes[:20]]
-        return lines
+        head = [f"expected plan hash differs from the current one ({current.plan_hash[:12]})"]
+        head += [f"now planned: {c.action} {c.address}" for c in current.changes[:20]]
+        return head
     old = {(c.address, c.action): c for c in approved.changes}
     new = {(c.address, c.action): c for c in current.changes}
     lines: list[str] = []
@@ -54,14 +53,16 @@ def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
             lines.append(f"live value moved: {change.address} (was {before.before}, now {change.before})")
         elif before.after != change.after:
             lines.append(f"desired value moved: {change.address} (was {before.after}, now {change.after})")
-    lines += [f"no longer planned: {action} {address}" for (address, action) in old if (address, action) not in new]
+    lines += [
+        f"no longer planned: {action} {address}" for (address, action) in old if (address, action) not in new
+    ]
     if not lines:
         lines.append("a sensitive value or the plan format changed")
     return lines
 
 
 async def _execute(session: Session, change: Change) -> None:
-    kind = get_kind(change.kind)
+    kind = session.kind(change.kind)
     ctx = session.ctx
     if change.action == "create" and change.desired is not None:
         await kind.create(ctx, change.scope, change.desired)
@@ -73,9 +74,9 @@ async def _execute(session: Session, change: Change) -> None:
         raise RuntimeError(f"change {change.address} has no attached objects; it was not computed here")
 
 
-def _fingerprints(change: Change) -> dict[str, str]:
+def _fingerprints(session: Session, change: Change) -> dict[str, str]:
     """Non-secret fingerprints of sensitive fields, recorded so the next plan can tell a secret changed."""
-    kind = get_kind(change.kind)
+    kind = session.kind(change.kind)
     hashed = change.hash_form()["after"] or {}
     return {
         f"{change.kind}/{change.scope}/{change.display_key}/{name}": str(hashed[name])
@@ -143,16 +144,27 @@ async def apply_plan(
                 await _execute(session, change)
             except ApiError as exc:
                 report.failed.append(f"{label}: {exc}")
-                audit.write("failed", plan_hash=current.plan_hash, change=change.address,
-                            action=change.action, error=str(exc))
+                audit.write(
+                    "failed",
+                    plan_hash=current.plan_hash,
+                    change=change.address,
+                    action=change.action,
+                    error=str(exc),
+                )
                 if stop_on_failure:
                     report.not_attempted.extend(f"{c.action} {c.address}" for c in pending)
                     break
                 continue
             report.applied.append(label)
-            fingerprints.update(_fingerprints(change))
-            audit.write("applied", plan_hash=current.plan_hash, change=change.address, action=change.action,
-                        before=change.before, after=change.after)
+            fingerprints.update(_fingerprints(session, change))
+            audit.write(
+                "applied",
+                plan_hash=current.plan_hash,
+                change=change.address,
+                action=change.action,
+                before=change.before,
+                after=change.after,
+            )
 
         session.ctx.secret_fingerprints = fingerprints
         session.ctx.cache.clear()
@@ -189,5 +201,8 @@ def _record_last_apply(
     # The live state the verification saw, per scope, lets `drift` tell "live moved" from "desired moved".
     scopes = record.setdefault("scopes", {})
     for summary in verify.scopes:
-        scopes[f"{summary.kind}/{summary.scope}"] = {"verified_hash": verify.plan_hash, "time": record["time"]}
+        scopes[f"{summary.kind}/{summary.scope}"] = {
+            "verified_hash": verify.plan_hash,
+            "time": record["time"],
+        }
     save_last_apply(path, record)

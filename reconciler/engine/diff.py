@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.desired.config import AccountConfig
 from reconciler.engine.model import Change, FieldChange, ScopeSummary, redact
-from reconciler.kinds.base import DesiredObject, Kind, LiveObject
+from reconciler.kinds.base import Action, DesiredObject, Kind, LiveObject
 
 
 def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
@@ -76,7 +76,7 @@ def diff_scope(
     changes: list[Change] = []
 
     def make(
-        action: str, key: tuple[str, ...], want: DesiredObject | None, have: LiveObject | None
+        action: Action, key: tuple[str, ...], want: DesiredObject | None, have: LiveObject | None
     ) -> Change | None:
         after = kind.normalize(want.spec, scope) if want else None
         before = kind.normalize(have.spec, scope) if have else None
@@ -88,7 +88,7 @@ def diff_scope(
             scope=scope,
             key=list(key),
             display_key=display,
-            action=action,  # type: ignore[arg-type]
+            action=action,
             before=redact(before, sensitive),
             after=redact(after, sensitive),
             fields=_redact_fields(field_changes(before, after), sensitive) if action == "update" else [],

@@ -22,8 +22,7 @@ def apply_lock(path: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             holder = path.read_text(encoding="utf-8").strip() or "another process"
             raise LockError(
-                f"another apply is running ({holder}); wait for it to finish\n"
-                f"  lock file: {path}"
+                f"another apply is running ({holder}); wait for it to finish\n  lock file: {path}"
             ) from exc
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()}".encode())

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from reconciler.kinds.base import SENSITIVE_MARK, Action, DesiredObject, LiveObject
 
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION: Literal[1] = 1
 
 
 def canonical_json(value: Any) -> str:
@@ -148,8 +148,7 @@ class Plan(BaseModel):
         if not self.changes:
             return "No changes. Live state matches the desired state."
         return (
-            f"Plan: {counts['create']} to create, {counts['update']} to update, "
-            f"{counts['delete']} to delete."
+            f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete."
         )
 
     def compute_hash(self) -> str:

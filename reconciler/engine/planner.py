@@ -13,7 +13,7 @@ from reconciler.engine.diff import diff_scope
 from reconciler.engine.model import Change, Plan, ScopeSummary
 from reconciler.engine.session import Session
 from reconciler.errors import SettingsError
-from reconciler.kinds import all_kinds, get_kind
+from reconciler.kinds import all_kinds
 from reconciler.kinds.base import Kind, LiveObject
 
 log = logging.getLogger(__name__)
@@ -33,16 +33,18 @@ class Target:
         return f"{self.kind}/{self.scope}" if self.scope else self.kind
 
 
-def parse_targets(texts: Sequence[str]) -> list[Target]:
+def parse_targets(texts: Sequence[str], kinds: Sequence[Kind] | None = None) -> list[Target]:
     """Parse ``dns``, ``dns/example.ch``, ``mail/example.ch`` (kind name or directory, then scope)."""
+    known = tuple(kinds) if kinds is not None else all_kinds()
     targets: list[Target] = []
     for text in texts:
         head, _, scope = text.strip().strip("/").partition("/")
         if not head:
             raise SettingsError(f"empty target {text!r}; use KIND or KIND/SCOPE, e.g. dns/example.ch")
-        matching = [k for k in all_kinds() if head == k.name] or [k for k in all_kinds() if head == k.directory]
+        matching = [k for k in known if head == k.name] or [k for k in known if head == k.directory]
         if not matching:
-            get_kind(head)  # raises the "unknown kind" error listing the known ones
+            names = ", ".join(k.name for k in known)
+            raise SettingsError(f"unknown target {text!r}; known kinds: {names} (use KIND or KIND/SCOPE)")
         # Several kinds may share a directory (account/teams.yaml, account/tags.yaml); loading keeps
         # only the kinds that have a file for the scope.
         for kind in matching:
@@ -85,7 +87,7 @@ async def plan_desired(
     fetched = await asyncio.gather(*(one(item) for item in desired.scopes))
     changes: list[Change] = []
     summaries: list[ScopeSummary] = []
-    order = {kind.name: index for index, kind in enumerate(all_kinds())}
+    order = {kind.name: index for index, kind in enumerate(session.kinds)}
     for item, live in sorted(fetched, key=lambda pair: (order[pair[0].kind.name], pair[0].scope)):
         scope_changes, summary = diff_scope(
             item.kind, item.scope, item.file, item.objects, live, desired.config
@@ -112,7 +114,7 @@ async def plan_desired(
 
 def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:
     """Load (and validate) the desired state the targets select."""
-    return load_desired(session.settings.state_dir, all_kinds(), selected=_selection(targets))
+    return load_desired(session.settings.state_dir, session.kinds, selected=_selection(targets))
 
 
 async def make_plan(

@@ -91,7 +91,10 @@ def render_json(plan: Plan) -> str:
 
 
 def _risk_rank(change: Change) -> tuple[int, int]:
-    return (0 if change.risky or change.action == "delete" else 1, {"delete": 0, "update": 1, "create": 2}[change.action])
+    return (
+        0 if change.risky or change.action == "delete" else 1,
+        {"delete": 0, "update": 1, "create": 2}[change.action],
+    )
 
 
 def _markdown_change(change: Change) -> str:

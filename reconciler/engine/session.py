@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -13,7 +14,8 @@ import httpx
 from reconciler.api import InfomaniakClient
 from reconciler.desired.config import AccountConfig
 from reconciler.desired.yamlio import write_text_atomic
-from reconciler.kinds.base import RunContext
+from reconciler.kinds import all_kinds, get_kind
+from reconciler.kinds.base import Kind, RunContext
 from reconciler.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,13 +48,24 @@ class Session:
         config: AccountConfig | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        kinds: Sequence[Kind] | None = None,
     ) -> None:
         self.settings = settings
+        self.kinds: tuple[Kind, ...] = tuple(
+            sorted(kinds, key=lambda kind: kind.apply_order) if kinds is not None else all_kinds()
+        )
         self.config = config or AccountConfig()
         self._transport = transport
         self._sandbox_state: Any = None
         self._client: InfomaniakClient | None = None
         self._ctx: RunContext | None = None
+
+    def kind(self, name: str) -> Kind:
+        """A kind of this session by name or directory."""
+        for kind in self.kinds:
+            if name in (kind.name, kind.directory):
+                return kind
+        return get_kind(name)
 
     @property
     def client(self) -> InfomaniakClient:

@@ -1,29 +1,25 @@
-"""Command line front: argument parsing and output only; every verb calls the engine.
-
-Exit codes (terraform-style): 0 success or no changes, 1 error or refusal, 2 changes pending
-(``plan --detailed-exitcode``).
-"""
+"""The core verbs: validate, plan, apply, import, schema, sandbox."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import logging
-import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler import __version__
-from reconciler.desired import (
-    AccountConfig,
-    display_path,
-    load_config,
-    load_desired,
-    write_yaml_file,
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    color_enabled,
+    config_for,
+    echo,
+    echo_err,
+    settings_for,
 )
+from reconciler.desired import AccountConfig, display_path, load_desired, write_yaml_file
 from reconciler.engine import (
     RENDERERS,
     Plan,
@@ -34,71 +30,41 @@ from reconciler.engine import (
     parse_targets,
     render_text,
 )
-from reconciler.errors import ApprovalError, ReconcilerError, SettingsError
+from reconciler.errors import ApprovalError, SettingsError
 from reconciler.gitinfo import head_commit
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.settings import Settings, load_settings
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CHANGES = 2
-
-
-def _print(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
-
-
-def _err(text: str) -> None:
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
-    sys.stderr.flush()
-
-
-def _color_enabled(args: argparse.Namespace) -> bool:
-    return not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(state_dir=args.state, sandbox=True if args.sandbox else None)
-
-
-def _config(settings: Settings) -> AccountConfig:
-    if not settings.state_dir.is_dir():
-        return AccountConfig()
-    return load_config(settings.state_dir)
-
 
 # -- verbs -------------------------------------------------------------------------------------------
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_for(args)
     desired = load_desired(settings.state_dir, all_kinds())
     count = sum(len(scope.objects) for scope in desired.scopes)
-    _print(
-        f"OK: {len(desired.scopes)} file(s), {count} resource(s) in {display_path(settings.state_dir)} are valid"
-    )
+    where = display_path(settings.state_dir)
+    echo(f"OK: {len(desired.scopes)} file(s), {count} resource(s) in {where} are valid")
     return EXIT_OK
 
 
 async def _plan(settings: Settings, targets: list[str]) -> Plan:
-    async with Session(settings, _config(settings)) as session:
+    async with Session(settings, config_for(settings)) as session:
         return await make_plan(
             session, targets=parse_targets(targets), git_commit=head_commit(settings.state_dir)
         )
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_for(args)
     plan = asyncio.run(_plan(settings, args.target))
     if args.format == "text":
-        _print(render_text(plan, color=_color_enabled(args)))
+        echo(render_text(plan, color=color_enabled(args)))
     else:
-        _print(RENDERERS[args.format](plan))
+        echo(RENDERERS[args.format](plan))
     if args.out:
         out = Path(args.out)
         out.write_text(plan.to_json() + "\n", encoding="utf-8")
-        _err(f"saved plan to {out}; apply it with `infomaniak-gitops apply {out}`")
+        echo_err(f"saved plan to {out}; apply it with `infomaniak-gitops apply {out}`")
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
@@ -107,7 +73,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def _confirm(plan: Plan) -> bool:
     if not sys.stdin.isatty():
         return False
-    _print("\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n")
+    echo("\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n")
     try:
         answer = input("  Enter a value: ")
     except EOFError:
@@ -130,14 +96,14 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             )
         targets = parse_targets(approved.targets)
     commit = head_commit(settings.state_dir)
-    async with Session(settings, _config(settings)) as session:
+    async with Session(settings, config_for(settings)) as session:
         if approved is not None:
             expected, approval = approved.plan_hash, "saved_plan"
         elif args.expect_plan_hash:
             expected, approval = args.expect_plan_hash, "expected_hash"
         else:
             plan = await make_plan(session, targets=targets, git_commit=commit)
-            _print(render_text(plan, color=_color_enabled(args)))
+            echo(render_text(plan, color=color_enabled(args)))
             if not plan.has_changes:
                 return EXIT_OK
             if args.auto_approve:
@@ -145,13 +111,13 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             elif _confirm(plan):
                 approval = "interactive"
             elif sys.stdin.isatty():
-                _err("Apply cancelled.")
+                echo_err("Apply cancelled.")
                 return EXIT_ERROR
             else:
                 raise ApprovalError(
                     "refusing to apply without approval: no terminal to ask on\n"
                     "  review the plan, then run one of:\n"
-                    "    infomaniak-gitops apply --auto-approve            (CI that already gates on review)\n"
+                    "    infomaniak-gitops apply --auto-approve     (CI that already gates on review)\n"
                     f"    infomaniak-gitops apply --expect-plan-hash {plan.plan_hash}\n"
                     "    infomaniak-gitops plan --out plan.json && infomaniak-gitops apply plan.json"
                 )
@@ -166,27 +132,27 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             git_commit=commit,
         )
     for line in report.applied:
-        _print(f"  done: {line}")
-    _print(f"Apply complete: {len(report.applied)} change(s) applied (approval: {report.approval}).")
+        echo(f"  done: {line}")
+    echo(f"Apply complete: {len(report.applied)} change(s) applied (approval: {report.approval}).")
     if report.remaining:
-        _err("warning: the verification plan still shows changes:")
+        echo_err("warning: the verification plan still shows changes:")
         for line in report.remaining:
-            _err(f"  {line}")
+            echo_err(f"  {line}")
         return EXIT_ERROR
-    _print("Verified: live state now matches the desired state.")
+    echo("Verified: live state now matches the desired state.")
     return EXIT_OK
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    return asyncio.run(_apply(args, _settings(args)))
+    return asyncio.run(_apply(args, settings_for(args)))
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
     kind = get_kind(args.kind)
-    async with Session(settings, _config(settings)) as session:
+    async with Session(settings, config_for(settings)) as session:
         scopes = [s.rstrip(".").lower() for s in args.scopes] or await kind.discover(session.ctx)
         if not scopes:
-            _err(f"no {kind.name} scopes found in the account")
+            echo_err(f"no {kind.name} scopes found in the account")
             return EXIT_ERROR
         planned: list[tuple[Path, Any]] = []
         for scope in scopes:
@@ -200,12 +166,12 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
     # Write only once every scope was read, so a failure leaves no half-imported set of files.
     for path, document in planned:
         write_yaml_file(path, document)
-        _print(f"wrote {display_path(path)}")
+        echo(f"wrote {display_path(path)}")
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    return asyncio.run(_import(args, _settings(args)))
+    return asyncio.run(_import(args, settings_for(args)))
 
 
 def schema_document(kind_name: str | None = None) -> dict[str, Any]:
@@ -223,7 +189,7 @@ def schema_document(kind_name: str | None = None) -> dict[str, Any]:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    _print(json.dumps(schema_document(args.kind), indent=2, ensure_ascii=False))
+    echo(json.dumps(schema_document(args.kind), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -232,11 +198,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     if args.sandbox_command == "reset":
         settings.sandbox_file.unlink(missing_ok=True)
         settings.last_apply_file.unlink(missing_ok=True)
-        _print(f"sandbox reset: the next command starts from the demo account ({settings.sandbox_file})")
+        echo(f"sandbox reset: the next command starts from the demo account ({settings.sandbox_file})")
         return EXIT_OK
     from reconciler.sandbox.server import serve
 
-    _err(
+    echo_err(
         f"serving the Infomaniak simulator on http://127.0.0.1:{args.port} "
         f"(state: {settings.sandbox_file}); token: the sandbox token, see docs/sandbox.md"
     )
@@ -244,24 +210,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- parser ------------------------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--state", metavar="DIR", help="desired-state directory (default ./state)")
-    common.add_argument("--sandbox", action="store_true", help="use the built-in simulator account")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
-    common.add_argument("--no-color", action="store_true", help="plain text output")
-
-    parser = argparse.ArgumentParser(
-        prog="infomaniak-gitops",
-        description="GitOps for an Infomaniak account: plan and apply desired state kept in YAML.",
-        parents=[common],
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the core verbs to the top-level subparsers."""
     validate = sub.add_parser("validate", parents=[common], help="check the desired-state files")
     validate.set_defaults(func=cmd_validate)
 
@@ -297,19 +247,3 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_sandbox)
     reset = sandbox_sub.add_parser("reset", parents=[common], help="forget sandbox changes")
     reset.set_defaults(func=cmd_sandbox)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return int(args.func(args))
-    except ReconcilerError as exc:
-        _err(f"error: {exc}")
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return EXIT_ERROR

@@ -1,0 +1,53 @@
+"""Command line front: argument parsing and output only; every verb calls the engine.
+
+Each module here registers its verbs. Exit codes (terraform-style): 0 success or no changes,
+1 error or refusal, 2 changes pending (``plan --detailed-exitcode``, ``drift``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from reconciler import __version__
+from reconciler.cli import core
+from reconciler.cli.common import EXIT_ERROR, echo_err
+from reconciler.errors import ReconcilerError
+
+VERB_MODULES = (core,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--state", metavar="DIR", help="desired-state directory (default ./state)")
+    common.add_argument("--sandbox", action="store_true", help="use the built-in simulator account")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
+    common.add_argument("--no-color", action="store_true", help="plain text output")
+
+    parser = argparse.ArgumentParser(
+        prog="infomaniak-gitops",
+        description="GitOps for an Infomaniak account: plan and apply desired state kept in YAML.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in VERB_MODULES:
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except ReconcilerError as exc:
+        echo_err(f"error: {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        echo_err("interrupted")
+        return EXIT_ERROR

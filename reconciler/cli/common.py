@@ -1,0 +1,39 @@
+"""Helpers shared by the CLI verb modules: output, exit codes, settings from flags."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from reconciler.desired import AccountConfig, load_config
+from reconciler.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+
+
+def echo(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def echo_err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    sys.stderr.flush()
+
+
+def color_enabled(args: argparse.Namespace) -> bool:
+    return not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    return load_settings(state_dir=args.state, sandbox=True if args.sandbox else None)
+
+
+def config_for(settings: Settings) -> AccountConfig:
+    """The account file of the state directory (defaults when there is no directory yet)."""
+    if not settings.state_dir.is_dir():
+        return AccountConfig()
+    return load_config(settings.state_dir)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole check: install with dev extras into ./.venv, lint, type-check, run the test suite and budgets.
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+install_project "[dev]"
+echo "== ruff" >&2
+"$VENV/bin/ruff" check reconciler tests bench
+"$VENV/bin/ruff" format --check reconciler tests bench
+echo "== mypy --strict reconciler" >&2
+"$VENV/bin/mypy" --strict reconciler
+echo "== pytest" >&2
+"$VENV/bin/python" -m pytest "$@"
