@@ -147,6 +147,21 @@ class Kind(Protocol):
         """Build the YAML document (plain dicts/lists) for a scope, e.g. for ``import``."""
         ...
 
+    def parse_key(self, text: str) -> Key:
+        """Inverse of :meth:`format_key` (``"www A"`` → ``("www", "A")``); raises ValueError when malformed."""
+        ...
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        """Put one YAML-shaped entry under ``key`` in a round-trip document, keeping comments and order.
+
+        Returns the document (a new mapping when ``document`` was empty).
+        """
+        ...
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        """Remove the entry of ``key`` from a round-trip document; False when it was not there."""
+        ...
+
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
         """Canonical, JSON-serialisable form used for diffing; both sides pass through it."""

@@ -62,6 +62,23 @@ class FakeKind:
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         return {o.key[0]: o.spec.model_dump(exclude_defaults=True) for o in objects}
 
+    def parse_key(self, text: str) -> Key:
+        if not text.strip():
+            raise ValueError("empty key")
+        return (text.strip(),)
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        if document is None:
+            document = {}
+        document[key[0]] = entry
+        return document
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        if document and key[0] in document:
+            del document[key[0]]
+            return True
+        return False
+
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
         assert isinstance(spec, Item)
         data: dict[str, Any] = {"value": spec.value, "tags": sorted(spec.tags)}
