@@ -19,22 +19,36 @@ from reconciler.errors import ReconcilerError
 VERB_MODULES = (core,)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--state", metavar="DIR", help="desired-state directory (default ./state)")
-    common.add_argument("--sandbox", action="store_true", help="use the built-in simulator account")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
-    common.add_argument("--no-color", action="store_true", help="plain text output")
+def _common_flags(*, suppress: bool) -> argparse.ArgumentParser:
+    """Global flags, accepted before or after the verb.
 
+    The verbs' copies default to SUPPRESS so that `--sandbox plan` is not reset by the verb's parser.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--state", metavar="DIR", default=default(None), help="desired-state directory")
+    common.add_argument(
+        "--sandbox", action="store_true", default=default(False), help="use the built-in simulator account"
+    )
+    common.add_argument("-v", "--verbose", action="count", default=default(0), help="log more (repeatable)")
+    common.add_argument("--no-color", action="store_true", default=default(False), help="plain text output")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="infomaniak-gitops",
         description="GitOps for an Infomaniak account: plan and apply desired state kept in YAML.",
-        parents=[common],
+        parents=[_common_flags(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    verb_common = _common_flags(suppress=True)
     for module in VERB_MODULES:
-        module.register(sub, common)
+        module.register(sub, verb_common)
     return parser
 
 
