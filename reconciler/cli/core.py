@@ -174,16 +174,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     return asyncio.run(_import(args, settings_for(args)))
 
 
-def schema_document(kind_name: str | None = None) -> dict[str, Any]:
-    """JSON Schema of every desired-state file (or of one kind's files)."""
-    if kind_name:
-        return get_kind(kind_name).file_schema()
+def schema_document(name: str | None = None) -> dict[str, Any]:
+    """JSON Schema of one file type (``config`` or a kind), or of all of them as ``$defs``."""
+    if name == "config":
+        return AccountConfig.model_json_schema()
+    if name:
+        return get_kind(name).file_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "infomaniak-gitops desired state",
-        "files": {
-            "infomaniak.yaml": AccountConfig.model_json_schema(),
-            **{f"{kind.directory}/*.yaml ({kind.name})": kind.file_schema() for kind in all_kinds()},
+        "title": "infomaniak-gitops desired-state files",
+        "description": "config: state/infomaniak.yaml; each kind: the files under state/<directory>/.",
+        "$defs": {
+            "config": AccountConfig.model_json_schema(),
+            **{kind.name: kind.file_schema() for kind in all_kinds()},
         },
     }
 
@@ -200,13 +203,17 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         settings.last_apply_file.unlink(missing_ok=True)
         echo(f"sandbox reset: the next command starts from the demo account ({settings.sandbox_file})")
         return EXIT_OK
+    from reconciler.sandbox import SANDBOX_TOKEN
     from reconciler.sandbox.server import serve
 
+    # Also accepting the token from the environment lets real-mode commands (INFOMANIAK_API_URL pointed
+    # here) run unchanged against the simulator.
+    tokens = [SANDBOX_TOKEN, *([settings.token] if settings.token else [])]
     echo_err(
-        f"serving the Infomaniak simulator on http://127.0.0.1:{args.port} "
-        f"(state: {settings.sandbox_file}); token: the sandbox token, see docs/sandbox.md"
+        f"serving the Infomaniak simulator on http://127.0.0.1:{args.port} (state: {settings.sandbox_file})\n"
+        f"  accepted tokens: {SANDBOX_TOKEN!r}" + (" and $INFOMANIAK_API_TOKEN" if settings.token else "")
     )
-    serve(settings.sandbox_file, host="127.0.0.1", port=args.port)
+    serve(settings.sandbox_file, host="127.0.0.1", port=args.port, tokens=tokens, log_level="warning")
     return EXIT_OK
 
 
@@ -237,7 +244,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     imp.set_defaults(func=cmd_import)
 
     schema = sub.add_parser("schema", parents=[common], help="print the JSON Schema of the files")
-    schema.add_argument("kind", nargs="?", help="only this kind's file schema")
+    schema.add_argument("kind", nargs="?", help="`config` or a kind name: only that file type's schema")
     schema.set_defaults(func=cmd_schema)
 
     sandbox = sub.add_parser("sandbox", parents=[common], help="run or reset the simulator")

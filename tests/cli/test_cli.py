@@ -1,0 +1,109 @@
+"""The CLI end to end, as a subprocess, against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import clean_env
+
+
+def test_sandbox_loop_plan_apply_converges(run_cli, dns_state: Path) -> None:
+    first = run_cli("--sandbox", "plan", "--detailed-exitcode")
+    assert first.returncode == 2, first.stderr
+    assert "+ blog CNAME" in first.stdout and "~ www CNAME" in first.stdout and "- app A" in first.stdout
+    assert "Plan: 2 to create, 2 to update, 1 to delete." in first.stdout
+
+    applied = run_cli("--sandbox", "apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    assert "Verified: live state now matches the desired state." in applied.stdout
+
+    again = run_cli("plan", "--sandbox", "--detailed-exitcode")
+    assert again.returncode == 0, again.stderr
+    assert "No changes." in again.stdout
+
+
+def test_apply_without_terminal_or_flag_refuses(run_cli, dns_state: Path) -> None:
+    result = run_cli("--sandbox", "apply", stdin="yes\n")
+    assert result.returncode == 1
+    assert "refusing to apply without approval" in result.stderr
+    assert "--expect-plan-hash" in result.stderr
+    assert run_cli("--sandbox", "plan", "--detailed-exitcode").returncode == 2
+
+
+def test_saved_plan_applies_and_goes_stale_when_live_moves(run_cli, dns_state: Path, tmp_path: Path) -> None:
+    assert run_cli("--sandbox", "plan", "--out", "plan.json").returncode == 0
+    saved = json.loads((tmp_path / "plan.json").read_text())
+    assert saved["format_version"] == 1 and len(saved["plan_hash"]) == 64
+
+    # Someone changes the zone behind our back: the www TTL the plan wants to change.
+    sandbox_file = tmp_path / ".infomaniak-gitops" / "sandbox.json"
+    state = json.loads(sandbox_file.read_text())
+    for record in state["zones"]["example.ch"]["records"]:
+        if record["source"] == "www":
+            record["ttl"] = 7200
+    sandbox_file.write_text(json.dumps(state))
+
+    stale = run_cli("--sandbox", "apply", "plan.json")
+    assert stale.returncode == 1
+    assert "stale plan" in stale.stderr
+    assert "live value moved: dns/example.ch/www CNAME" in stale.stderr
+
+    fresh = run_cli("--sandbox", "plan", "--out", "plan.json")
+    assert fresh.returncode == 0
+    assert run_cli("--sandbox", "apply", "plan.json").returncode == 0
+    assert run_cli("--sandbox", "plan", "--detailed-exitcode").returncode == 0
+
+
+def test_expect_plan_hash_mismatch_is_refused(run_cli, dns_state: Path) -> None:
+    result = run_cli("--sandbox", "apply", "--expect-plan-hash", "0" * 64)
+    assert result.returncode == 1
+    assert "stale plan" in result.stderr
+    plan = run_cli("--sandbox", "plan", "--format", "json")
+    digest = json.loads(plan.stdout)["plan_hash"]
+    assert run_cli("--sandbox", "apply", "--expect-plan-hash", digest).returncode == 0
+
+
+def test_import_writes_files_that_plan_to_zero_changes(run_cli, tmp_path: Path) -> None:
+    result = run_cli("--sandbox", "--state", "imported", "import", "dns", "example.ch")
+    assert result.returncode == 0, result.stderr
+    zone = tmp_path / "imported" / "dns" / "example.ch.yaml"
+    assert "mta-gw.infomaniak.ch." in zone.read_text()
+    plan = run_cli("--sandbox", "--state", "imported", "plan", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    again = run_cli("--sandbox", "--state", "imported", "import", "dns", "example.ch")
+    assert again.returncode == 1 and "--overwrite" in again.stderr
+
+
+def test_validate_reports_file_line_and_field(run_cli, dns_state: Path) -> None:
+    assert run_cli("validate").returncode == 0
+    zone = dns_state / "dns" / "example.ch.yaml"
+    zone.write_text(zone.read_text() + "bad:\n  type: A\n  value: 10.0.0.1\n  colour: red\n")
+    result = run_cli("validate")
+    assert result.returncode == 1
+    assert "state/dns/example.ch.yaml:" in result.stderr and "bad.colour: unknown field" in result.stderr
+
+
+def test_unknown_target_and_missing_token_are_clear(run_cli, dns_state: Path) -> None:
+    unknown = run_cli("--sandbox", "plan", "--target", "nope")
+    assert unknown.returncode == 1 and "unknown target 'nope'" in unknown.stderr
+    no_token = run_cli("plan")
+    assert no_token.returncode == 1
+    assert "INFOMANIAK_API_TOKEN" in no_token.stderr and "--sandbox" in no_token.stderr
+
+
+def test_schema_is_json(run_cli) -> None:
+    result = run_cli("schema")
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert {"config", "dns"} <= set(document["$defs"])
+    dns = json.loads(run_cli("schema", "dns").stdout)
+    assert "object" in dns["type"]
+    config = json.loads(run_cli("schema", "config").stdout)
+    assert "safety" in config["properties"]
+
+
+def test_sandbox_reset_restores_the_demo(run_cli, dns_state: Path) -> None:
+    assert run_cli("--sandbox", "apply", "--auto-approve").returncode == 0
+    assert run_cli("sandbox", "reset").returncode == 0
+    assert run_cli("--sandbox", "plan", "--detailed-exitcode", env=clean_env()).returncode == 2

@@ -1,0 +1,77 @@
+"""Black-box: the CLI in real mode against `sandbox serve` on 127.0.0.1; the token never shows."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.conftest import clean_env
+
+TOKEN = "tk-" + "Zq81vXp0Lm4RtY7uWc2NbHs9KdFg3Je6" * 2
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    home = tmp_path / "server-home"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env(INFOMANIAK_API_TOKEN=TOKEN, INFOMANIAK_GITOPS_HOME=str(home)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{url}/1/accounts", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("sandbox serve did not start")
+        yield url
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+        assert TOKEN not in output
+
+
+def test_token_never_appears_in_output_logs_or_audit(
+    run_cli, dns_state: Path, server: str, tmp_path: Path
+) -> None:
+    env = clean_env(INFOMANIAK_API_TOKEN=TOKEN, INFOMANIAK_API_URL=server)
+    outputs = []
+    plan = run_cli("-vv", "plan", "--detailed-exitcode", env=env)
+    assert plan.returncode == 2, plan.stderr
+    outputs.append(plan)
+    applied = run_cli("-vv", "apply", "--auto-approve", env=env)
+    assert applied.returncode == 0, applied.stderr
+    outputs.append(applied)
+    outputs.append(run_cli("-vv", "plan", "--format", "json", env=env))
+    outputs.append(run_cli("-vv", "plan", "--format", "markdown", env=env))
+    wrong = run_cli("-vv", "plan", env=clean_env(INFOMANIAK_API_TOKEN=TOKEN[::-1], INFOMANIAK_API_URL=server))
+    assert wrong.returncode == 1 and "HTTP 401" in wrong.stderr
+    outputs.append(wrong)
+    for result in outputs:
+        assert TOKEN not in result.stdout and TOKEN not in result.stderr
+        assert TOKEN[::-1] not in result.stdout and TOKEN[::-1] not in result.stderr
+    for path in (tmp_path / ".infomaniak-gitops").rglob("*"):
+        if path.is_file():
+            assert TOKEN not in path.read_text(errors="replace"), path
