@@ -76,9 +76,29 @@ class SandboxState:
 
     @classmethod
     def demo(cls) -> SandboxState:
-        """A fresh copy of the packaged demo account (``reconciler/sandbox/data/demo.json``)."""
-        text = resources.files("reconciler.sandbox").joinpath("data/demo.json").read_text(encoding="utf-8")
-        return cls.from_json(json.loads(text))
+        """A fresh copy of the packaged demo account.
+
+        ``data/demo.json`` holds the core (accounts, products, zones); each product's route module may ship
+        a ``data/demo_<product>.json`` whose top-level collections are added to it, so that adding a
+        product never edits another product's seed.
+        """
+        folder = resources.files("reconciler.sandbox").joinpath("data")
+        data = json.loads(folder.joinpath("demo.json").read_text(encoding="utf-8"))
+        extras = sorted(
+            (
+                entry
+                for entry in folder.iterdir()
+                if entry.name.startswith("demo_") and entry.name.endswith(".json")
+            ),
+            key=lambda entry: entry.name,
+        )
+        for entry in extras:
+            extra = json.loads(entry.read_text(encoding="utf-8"))
+            clash = set(extra) & set(data)
+            if clash:
+                raise ValueError(f"{entry.name} redefines demo collections {sorted(clash)}")
+            data.update(extra)
+        return cls.from_json(data)
 
     @classmethod
     def from_json(cls, data: Any) -> SandboxState:
