@@ -1,0 +1,57 @@
+"""The ``mcp`` verb: run the MCP server over stdio (default) or streamable HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from typing import Any
+
+import anyio
+
+from reconciler.cli.common import EXIT_OK, echo_err, settings_for
+from reconciler.errors import SettingsError
+from reconciler.mcp import McpApp
+from reconciler.mcp.transport import DEFAULT_HTTP_PORT, serve_http, serve_stdio
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise SettingsError(f"--port {args.port} is not a TCP port (0 picks a free one)")
+    app = McpApp(settings_for(args), read_only=args.read_only)
+    app.mode()  # a bad approval mode or account file fails here, not at the first tool call
+    page = not args.no_approval_page
+    if args.http:
+        ready = partial(_announce, read_only=args.read_only)
+        anyio.run(partial(serve_http, app, port=args.port, page=page, ready=ready))
+    else:
+        # stdout carries the protocol: nothing else may print there.
+        anyio.run(partial(serve_stdio, app, page=page))
+    return EXIT_OK
+
+
+def _announce(url: str, *, read_only: bool) -> None:
+    mode = " (read-only)" if read_only else ""
+    echo_err(f"MCP server{mode} on {url} (streamable HTTP, 127.0.0.1 only); Ctrl-C stops it")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``mcp`` verb."""
+    mcp = sub.add_parser(
+        "mcp", parents=[common], help="run the MCP server for assistants (stdio; --http for streamable HTTP)"
+    )
+    mcp.add_argument(
+        "--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio"
+    )
+    mcp.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_HTTP_PORT,
+        help=f"HTTP port (default {DEFAULT_HTTP_PORT}; 0: any free)",
+    )
+    mcp.add_argument(
+        "--read-only", action="store_true", help="hide and refuse every tool that changes anything"
+    )
+    mcp.add_argument(
+        "--no-approval-page", action="store_true", help="do not serve the local approval page (127.0.0.1)"
+    )
+    mcp.set_defaults(func=cmd_mcp)

@@ -1,0 +1,93 @@
+"""What the MCP tools share: settings, the approval store, the page URL, and one way to open a session."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from reconciler.audit import AuditLog
+from reconciler.desired import AccountConfig, load_config
+from reconciler.engine import Session
+from reconciler.errors import SettingsError
+from reconciler.kinds.base import SENSITIVE_MARK
+from reconciler.mcp.approval import ApprovalMode, ApprovalStore, mode_from
+from reconciler.settings import Settings
+
+# Environment values under these names are secrets whatever they hold; shorter values are not tokens.
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|COOKIE|CREDENTIAL", re.IGNORECASE)
+_MIN_SECRET_LENGTH = 8
+
+
+def secret_values(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
+    """Every value that must never reach the model: the API token and secret-named environment values."""
+    found = {settings.token} if settings.token else set()
+    found |= {value for name, value in env.items() if _SECRET_NAME.search(name)}
+    return tuple(sorted((s for s in found if s and len(s) >= _MIN_SECRET_LENGTH), key=len, reverse=True))
+
+
+def redact(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every secret replaced by ``(sensitive)``, through dicts and lists."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, SENSITIVE_MARK)
+        return value
+    if isinstance(value, dict):
+        return {key: redact(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(item, secrets) for item in value]
+    return value
+
+
+@dataclass
+class McpApp:
+    """State of one MCP server process (shared by every session it serves)."""
+
+    settings: Settings
+    read_only: bool = False
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    store: ApprovalStore = field(default_factory=ApprovalStore)
+    page_url: str | None = None
+    """Base URL of the running approval page; None when the page is disabled."""
+    _lock: anyio.Lock = field(default_factory=anyio.Lock, repr=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return secret_values(self.settings, self.env)
+
+    def redact(self, value: Any) -> Any:
+        return redact(value, self.secrets)
+
+    def config(self) -> AccountConfig:
+        """The account file, re-read on every call so edits to it take effect at once."""
+        if not self.settings.state_dir.is_dir():
+            return AccountConfig()
+        return load_config(self.settings.state_dir)
+
+    def mode(self) -> ApprovalMode:
+        return mode_from(self.config().approval.mode, self.env)
+
+    def audit(self) -> AuditLog:
+        return AuditLog(self.settings.audit_file, secrets=self.secrets)
+
+    def require_writable(self) -> None:
+        if self.read_only:
+            raise SettingsError(
+                "this MCP server runs with --read-only: edits, imports, commits and applies are disabled\n"
+                "  restart it without --read-only to change anything"
+            )
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        """An open engine session; one at a time, so sandbox state and applies never interleave."""
+        config = self.config()
+        async with self._lock, Session(self.settings, config) as session:
+            yield session
+
+
+__all__ = ["McpApp", "redact", "secret_values"]

@@ -1,0 +1,106 @@
+"""Git on the desired-state repository, limited to the state directory (gitpython).
+
+Only paths under the state directory are staged and committed, so other work in the same checkout is never
+swept into a commit the assistant makes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import git
+
+from reconciler.errors import SettingsError
+from reconciler.mcp.models import CommitResult
+
+
+@contextmanager
+def _open(state_dir: Path) -> Iterator[tuple[git.Repo, str]]:
+    """The repository holding ``state_dir`` and the state directory's path inside it."""
+    try:
+        repo = git.Repo(state_dir, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise SettingsError(
+            f"the state directory {state_dir} is not in a git repository\n"
+            f"  the user can run `git init` in it (or its parent) to track the desired state"
+        ) from None
+    try:
+        root = Path(repo.working_tree_dir or state_dir).resolve()
+        relative = state_dir.resolve().relative_to(root).as_posix() or "."
+        yield repo, relative
+    finally:
+        repo.close()
+
+
+def _head(repo: git.Repo) -> str | None:
+    try:
+        return str(repo.head.commit.hexsha)
+    except ValueError:  # no commit yet
+        return None
+
+
+def _branch(repo: git.Repo) -> str | None:
+    try:
+        return str(repo.active_branch.name)
+    except TypeError:  # detached HEAD
+        return None
+
+
+def status_text(state_dir: Path, *, diff: bool) -> str:
+    """Branch, head, changed files under the state directory, and optionally their diff."""
+    with _open(state_dir) as (repo, relative):
+        head = _head(repo)
+        lines = [
+            f"branch: {_branch(repo) or '(detached HEAD)'}",
+            f"head: {head[:12] if head else '(no commits yet)'}",
+            f"state directory: {relative}",
+        ]
+        changed = repo.git.status("--porcelain=v1", "--untracked-files=all", "--", relative)
+        lines.append("changes:" if changed else "changes: none (clean)")
+        lines += [f"  {line}" for line in changed.splitlines()]
+        if diff and changed:
+            against = ["HEAD"] if head else ["--cached"]
+            text = repo.git.diff(*against, "--", relative)
+            lines += ["", text or "(no diff of tracked files; untracked files are listed above as ??)"]
+        return "\n".join(lines) + "\n"
+
+
+def check_branch(repo: git.Repo, branch: str) -> str:
+    name = branch.strip()
+    if not name or name.startswith("-"):
+        raise SettingsError(f"branch {branch!r} is empty or starts with '-'; give a name like dns/add-api")
+    try:
+        repo.git.check_ref_format("--branch", name)
+    except git.GitCommandError:
+        raise SettingsError(f"{name!r} is not a valid git branch name; use e.g. dns/add-api") from None
+    return name
+
+
+def commit(state_dir: Path, message: str, *, branch: str | None = None) -> CommitResult:
+    """Commit every change under the state directory, on ``branch`` (created from HEAD) when given."""
+    if not message.strip():
+        raise SettingsError("empty commit message; say what the change does, e.g. 'dns: add api A record'")
+    with _open(state_dir) as (repo, relative):
+        if branch is not None:
+            name = check_branch(repo, branch)
+            if name != _branch(repo):
+                if name in [head.name for head in repo.heads]:
+                    raise SettingsError(
+                        f"branch {name!r} already exists; pick a new branch name, or omit branch to commit "
+                        f"on the current branch {_branch(repo) or '(detached)'}"
+                    )
+                repo.git.checkout("-b", name)
+        repo.git.add("--all", "--", relative)
+        staged = repo.git.diff("--cached", "--name-only", "--", relative).splitlines()
+        if not staged:
+            raise SettingsError(
+                f"nothing to commit under {relative}: the desired files match the last commit"
+            )
+        # `commit -- paths` commits only these paths, even if other files are staged in the same checkout.
+        repo.git.commit("-m", message, "--", relative)
+        return CommitResult(commit=str(repo.head.commit.hexsha), branch=_branch(repo), files=staged)
+
+
+__all__ = ["check_branch", "commit", "status_text"]

@@ -1,0 +1,300 @@
+"""The tool handlers: a few lines each, calling functions that are tested without MCP.
+
+Handlers and resolvers live at module level because the SDK evaluates their (string) annotations in this
+module's namespace. Docstrings are the tool descriptions the model reads: short, with the next step.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import (
+    AcceptedElicitation,
+    CancelledElicitation,
+    Context,
+    DeclinedElicitation,
+    Elicit,
+    ElicitationResult,
+    Resolve,
+)
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel, Field
+
+from reconciler.desired import load_desired
+from reconciler.desired.edit import EditResult, read_scope, remove_entry, set_entry
+from reconciler.errors import ApprovalError, DesiredStateError
+from reconciler.kinds import all_kinds, get_kind
+from reconciler.mcp import gitops, history, live, planning
+from reconciler.mcp.app import McpApp
+from reconciler.mcp.approval import Channel, choose_channel
+from reconciler.mcp.errors import tool_errors
+from reconciler.mcp.models import ApplyResult, CommitResult, DriftResult, Overview, PlanResult
+
+Ctx = Context[Any, Any]
+MAX_TEXT = 30_000
+"""Characters of text output; longer output is cut with a hint to narrow the request."""
+
+KindArg = Annotated[str, Field(description="Resource kind, e.g. dns.", max_length=40)]
+ScopeArg = Annotated[str, Field(description="Scope of the kind, e.g. DNS zone example.ch.", max_length=253)]
+ScopeOpt = Annotated[
+    str | None, Field(description="Scope, e.g. example.ch; omit to list scopes.", max_length=253)
+]
+KeyArg = Annotated[
+    str,
+    Field(description="Entry key as plans show it; DNS: 'NAME TYPE', e.g. 'www A', '@ MX'.", max_length=300),
+]
+TargetsArg = Annotated[
+    list[str] | None, Field(description="KIND or KIND/SCOPE filters, e.g. ['dns/example.ch']; omit for all.")
+]
+PlanHashArg = Annotated[str, Field(description="plan_hash from ik_plan.", pattern="^[0-9a-f]{64}$")]
+
+
+class Confirm(BaseModel):
+    """What the user answers in the client when asked to apply."""
+
+    approve: bool = Field(title="Apply this plan", description="Apply exactly the changes shown.")
+
+
+class NotAsked(BaseModel):
+    """The resolver's answer when the user is not asked in the client; ``channel`` decides instead."""
+
+    channel: Channel
+
+
+def app_of(ctx: Ctx) -> McpApp:
+    app = getattr(ctx.mcp_server, "app", None)
+    if not isinstance(app, McpApp):
+        raise RuntimeError("the reconciler tools run only on the server build_server() returns")
+    return app
+
+
+def client_can_elicit(ctx: Ctx) -> bool:
+    """Form elicitation declared (a bare ``elicitation: {}`` means form, as in the SDK's own check)."""
+    caps = ctx.client_capabilities
+    elicitation = caps.elicitation if caps is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def clip(text: str, hint: str) -> str:
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT] + f"\n… cut at {MAX_TEXT} characters; {hint}\n"
+
+
+def _edit_text(result: EditResult, what: str) -> str:
+    if not result.changed:
+        return f"{result.file}: unchanged ({what} was already so)\n"
+    return f"{result.file}: {what}\n{result.diff}Next: ik_plan to see the effect.\n"
+
+
+# -- live --------------------------------------------------------------------------------------------
+
+
+@tool_errors
+async def ik_overview(ctx: Ctx) -> Overview:
+    """Account, products, scopes the desired files manage, last apply, approval mode. Start here."""
+    return await live.overview(app_of(ctx))
+
+
+@tool_errors
+async def ik_live_get(ctx: Ctx, kind: KindArg, scope: ScopeOpt = None) -> str:
+    """Live resources of one scope as YAML in its desired file's shape; without scope, the live scopes."""
+    text = await live.live_yaml(app_of(ctx), kind, scope)
+    return clip(text, "the scope is large; read its desired file with ik_desired_get instead")
+
+
+# -- desired -----------------------------------------------------------------------------------------
+
+
+@tool_errors
+async def ik_desired_get(ctx: Ctx, kind: KindArg, scope: ScopeOpt = None) -> str:
+    """A desired-state file as text (comments included); without scope, the kind's files."""
+    app = app_of(ctx)
+    found = get_kind(kind)
+    if scope is None:
+        files = found.scope_files(app.settings.state_dir)
+        return f"{found.name} scopes with a desired file: {', '.join(sorted(files)) or 'none'}\n"
+    file, text = read_scope(app.settings.state_dir, found, scope)
+    return clip(f"# {file}\n{text}", "ask the user to open the file")
+
+
+@tool_errors
+async def ik_desired_set(
+    ctx: Ctx,
+    kind: KindArg,
+    scope: ScopeArg,
+    key: KeyArg,
+    spec: Annotated[
+        dict[str, Any],
+        Field(description="One entry in the file's YAML shape; DNS: {type, ttl?, value | values}."),
+    ],
+) -> str:
+    """Create or replace one entry of a desired file, keeping comments. Invalid: refused, file untouched."""
+    app = app_of(ctx)
+    app.require_writable()
+    result = set_entry(app.settings.state_dir, get_kind(kind), scope, key, spec)
+    return _edit_text(result, f"set {key}")
+
+
+@tool_errors
+async def ik_desired_remove(ctx: Ctx, kind: KindArg, scope: ScopeArg, key: KeyArg) -> str:
+    """Remove one entry from a desired file (the next apply deletes it live)."""
+    app = app_of(ctx)
+    app.require_writable()
+    result = remove_entry(app.settings.state_dir, get_kind(kind), scope, key)
+    return _edit_text(result, f"removed {key}")
+
+
+@tool_errors
+async def ik_validate(ctx: Ctx) -> str:
+    """Validate every desired file; problems name file:line and field."""
+    app = app_of(ctx)
+    try:
+        desired = load_desired(app.settings.state_dir, all_kinds())
+    except DesiredStateError as exc:
+        problems = "\n".join(f"  {reason}" for reason in exc.reasons)
+        return f"INVALID ({len(exc.reasons)} problem(s)):\n{problems}\nNext: fix them with ik_desired_set.\n"
+    count = sum(len(scope.objects) for scope in desired.scopes)
+    return f"OK: {len(desired.scopes)} file(s), {count} resource(s) valid.\n"
+
+
+@tool_errors
+async def ik_import_live(
+    ctx: Ctx,
+    kind: KindArg,
+    scope: ScopeArg,
+    overwrite: Annotated[
+        bool, Field(description="Replace an existing file (its comments are lost).")
+    ] = False,
+) -> str:
+    """Write a scope's desired file from live state, so its plan becomes empty."""
+    result = await live.import_live(app_of(ctx), kind, scope, overwrite=overwrite)
+    return _edit_text(result, f"imported live {kind}/{scope}")
+
+
+# -- plan / apply ------------------------------------------------------------------------------------
+
+
+def _plan_text(result: PlanResult) -> str:
+    head = clip(result.text, "narrow the plan with targets")
+    return f"{head}\nApproval: {result.approval}\n"
+
+
+@tool_errors
+async def ik_plan(ctx: Ctx, targets: TargetsArg = None) -> Annotated[CallToolResult, PlanResult]:
+    """Compare desired files with live state: summary, rendered diff, plan_hash, and how the user approves."""
+    result = await planning.plan_and_register(app_of(ctx), targets or [], can_elicit=client_can_elicit(ctx))
+    return CallToolResult(
+        content=[TextContent(type="text", text=_plan_text(result))],
+        structured_content=result.model_dump(mode="json"),
+    )
+
+
+@tool_errors
+async def ask_to_apply(plan_hash: str, ctx: Ctx) -> Elicit[Confirm] | NotAsked:
+    """Resolver of ik_apply: asks the user in the client, with only the registered plan in the question."""
+    app = app_of(ctx)
+    channel = choose_channel(
+        app.mode(), can_elicit=client_can_elicit(ctx), page_available=app.page_url is not None
+    )
+    item = app.store.get(plan_hash)
+    if item is None or channel is not Channel.ELICITATION:
+        return NotAsked(channel=channel)
+    return Elicit(planning.confirm_question(item), Confirm)
+
+
+def settle(outcome: ElicitationResult[Confirm], plan_hash: str) -> Channel:
+    """The channel that approved the call, or an ApprovalError; a user who was not asked never approves."""
+    short = plan_hash[:12]
+    if isinstance(outcome, DeclinedElicitation):
+        raise ApprovalError(
+            f"the user declined plan {short}; ask what to change, edit, and call ik_plan again"
+        )
+    if isinstance(outcome, CancelledElicitation):
+        raise ApprovalError(
+            f"the user dismissed the question for plan {short}; call ik_apply when they are ready"
+        )
+    data: Any = outcome.data if isinstance(outcome, AcceptedElicitation) else None
+    if isinstance(data, Confirm):
+        if not data.approve:
+            raise ApprovalError(f"the user did not tick 'Apply this plan' for plan {short}")
+        return Channel.ELICITATION
+    if isinstance(data, NotAsked) and data.channel is not Channel.ELICITATION:
+        return data.channel
+    raise ApprovalError(
+        f"plan {short} is not registered here (never planned, applied already, or expired); call ik_plan"
+    )
+
+
+@tool_errors
+async def ik_apply(
+    ctx: Ctx,
+    plan_hash: PlanHashArg,
+    confirm: Annotated[ElicitationResult[Confirm], Resolve(ask_to_apply)],
+    approval_token: Annotated[
+        str | None,
+        Field(description="Only in token approval mode: the token ik_plan returned.", max_length=100),
+    ] = None,
+) -> Annotated[CallToolResult, ApplyResult]:
+    """Apply exactly the approved plan. Re-checks live state first and refuses a stale plan."""
+    app = app_of(ctx)
+    app.require_writable()
+    channel = settle(confirm, plan_hash)
+    item = planning.check_approval(app, plan_hash, channel, approval_token)
+    result = await planning.apply_registered(app, item, channel)
+    lines = [f"Applied {len(result.applied)} change(s) (approval: {result.approval}):"]
+    lines += [f"  {line}" for line in result.applied]
+    if result.remaining:
+        lines += ["Verification still shows:", *(f"  {line}" for line in result.remaining)]
+    else:
+        lines.append("Verified: live state matches the desired files. Next: ik_git_commit the edits.")
+    return CallToolResult(
+        content=[TextContent(type="text", text="\n".join(lines) + "\n")],
+        structured_content=result.model_dump(mode="json"),
+    )
+
+
+@tool_errors
+async def ik_drift(ctx: Ctx, targets: TargetsArg = None) -> DriftResult:
+    """Which scopes differ from their desired files now (read-only, registers nothing)."""
+    return await planning.drift(app_of(ctx), targets or [])
+
+
+# -- git and history ---------------------------------------------------------------------------------
+
+
+@tool_errors
+async def ik_git_status(
+    ctx: Ctx, diff: Annotated[bool, Field(description="Include the diff of the desired files.")] = False
+) -> str:
+    """Branch, head and uncommitted changes of the desired-state directory."""
+    text = gitops.status_text(app_of(ctx).settings.state_dir, diff=diff)
+    return clip(text, "call without diff and read single files with ik_desired_get")
+
+
+@tool_errors
+async def ik_git_commit(
+    ctx: Ctx,
+    message: Annotated[str, Field(description="Commit message.", min_length=1, max_length=2000)],
+    branch: Annotated[
+        str | None, Field(description="New branch to commit on (for a pull request); omit for current.")
+    ] = None,
+) -> CommitResult:
+    """Commit the changes under the desired-state directory (only there)."""
+    app = app_of(ctx)
+    app.require_writable()
+    return gitops.commit(app.settings.state_dir, message, branch=branch)
+
+
+@tool_errors
+async def ik_audit_log(
+    ctx: Ctx,
+    event: Annotated[str | None, Field(description="e.g. applied, failed, refused, apply_done.")] = None,
+    plan_hash: Annotated[str | None, Field(description="Hash or its prefix.", max_length=64)] = None,
+    since: Annotated[str | None, Field(description="ISO time, e.g. 2026-01-31.")] = None,
+    limit: Annotated[int, Field(ge=1, le=history.MAX_LIMIT)] = 20,
+) -> str:
+    """Latest audit log entries (plans approved, changes applied or failed, refusals), newest last."""
+    entries = app_of(ctx).audit().entries()
+    chosen = history.select_entries(entries, event=event, plan_hash=plan_hash, since=since, limit=limit)
+    return clip(history.format_entries(chosen), "use filters or a smaller limit")
