@@ -16,8 +16,10 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.dns import KIND as DNS
+from reconciler.kinds.tags import KIND as TAGS
+from reconciler.kinds.teams import KIND as TEAMS
 
-REGISTRY: tuple[Kind, ...] = tuple(sorted((DNS,), key=lambda kind: kind.apply_order))
+REGISTRY: tuple[Kind, ...] = tuple(sorted((DNS, TAGS, TEAMS), key=lambda kind: kind.apply_order))
 
 
 def all_kinds() -> tuple[Kind, ...]:

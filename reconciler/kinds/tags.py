@@ -1,0 +1,240 @@
+"""Account tags, one file: ``state/account/tags.yaml`` (scope ``tags``).
+
+The file maps a tag name to its ``color``. A key is ``(name,)``; names compare exactly (case counts,
+surrounding spaces do not). ``normalize`` gives ``{"color": int}``. Products carry tags; deleting a tag that
+``product_count`` says is in use is flagged risky.
+
+Live side: ``GET /1/accounts/{a}/tags`` (one call, not paginated per the spec); writes ``POST`` the list,
+``PUT`` / ``DELETE`` ``…/tags/{id}``, which the 2025 spec does not document (shared/infomaniak-api.md §2.2
+cites the admin MCP's client for them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, Strict
+
+from reconciler.errors import PlanError
+from reconciler.kinds.base import (
+    Action,
+    DesiredObject,
+    DocumentSource,
+    Key,
+    LiveObject,
+    RunContext,
+    SpecModel,
+)
+
+KIND_NAME = "tags"
+DIRECTORY = "account"
+SCOPE = "tags"
+"""The only scope: the account's tags live in one file, ``account/tags.yaml``."""
+
+NAME_MAX = 255
+"""Not documented; the simulator's limit (Laravel's default string length)."""
+
+
+def normalize_tag_name(raw: object) -> str:
+    """A tag name as compared and shown: surrounding spaces dropped, case kept."""
+    name = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not name:
+        raise ValueError("a tag name is a non-empty string")
+    if len(name) > NAME_MAX:
+        raise ValueError(f"a tag name has at most {NAME_MAX} characters, this one has {len(name)}")
+    return name
+
+
+class Tag(SpecModel):
+    """One tag of ``tags.yaml``; the mapping key is the tag's name. Also the canonical form of both sides."""
+
+    color: Annotated[int, Strict()] = Field(
+        ge=0,
+        description="Colour of the tag: the API's `color` number (an index into the manager's palette, "
+        "whose names the API does not publish). `import` writes the current ones.",
+    )
+
+
+def from_api(row: Mapping[str, Any]) -> Tag:
+    """A tag of ``GET /1/accounts/{a}/tags``."""
+    return Tag(color=int(row["color"]))
+
+
+def to_api(name: str, spec: Tag) -> dict[str, Any]:
+    """The body of ``POST …/tags`` and of ``PUT …/tags/{id}`` (PUT replaces: it sends both fields)."""
+    return {"name": name, "color": spec.color}
+
+
+class TagsKind:
+    """Tags of the account."""
+
+    name: ClassVar[str] = KIND_NAME
+    directory: ClassVar[str] = DIRECTORY
+    spec_model: ClassVar[type[SpecModel]] = Tag
+    apply_order: ClassVar[int] = 50
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self) -> None:
+        # Tag name → product_count seen by the last fetch: `risks` gets normalised values only, and the
+        # count must not enter them (it is not desired state). One account per process.
+        self._product_counts: dict[str, int] | None = None
+
+    # -- files -----------------------------------------------------------------------------------------
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        path = self.path_for(state_dir, SCOPE)
+        return {SCOPE: path} if path.is_file() else {}
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        return state_dir / DIRECTORY / f"{scope}.yaml"
+
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
+        if document is None:
+            return []
+        if not isinstance(document, Mapping):
+            source.error((), "tags.yaml maps tag names to tags", rule="tags-document")
+            return []
+        objects: list[DesiredObject] = []
+        for raw_name, raw_entry in document.items():
+            path: tuple[str | int, ...] = (raw_name if isinstance(raw_name, str | int) else str(raw_name),)
+            try:
+                name = normalize_tag_name(raw_name)
+            except ValueError as exc:
+                source.error(path, str(exc), rule="tags-name")
+                continue
+            tag = source.validate(Tag, raw_entry, path)
+            if isinstance(tag, Tag):
+                objects.append(DesiredObject((name,), tag, source.locate(path)))
+        return objects
+
+    def file_schema(self) -> dict[str, Any]:
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Account tags (state/account/tags.yaml)",
+            "description": "Tag names mapped to their colour. See docs/format-account.md.",
+            "type": ["object", "null"],
+            "propertyNames": {"minLength": 1, "maxLength": NAME_MAX},
+            "additionalProperties": Tag.model_json_schema(),
+        }
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        tags = {obj.key[0]: _tag(obj.spec) for obj in objects}
+        return {name: {"color": tags[name].color} for name in sorted(tags)}
+
+    def parse_key(self, text: str) -> Key:
+        return (normalize_tag_name(text),)
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        if document is None:
+            document = {}
+        if not isinstance(document, MutableMapping):
+            raise ValueError("tags.yaml is not a mapping of tag names to tags")
+        if not isinstance(entry, Mapping):
+            raise ValueError("a tag entry is a mapping with color")
+        found = _find_tag(document, key[0])
+        document[key[0] if found is None else found] = entry
+        return document
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        if not isinstance(document, MutableMapping):
+            return False
+        found = _find_tag(document, key[0])
+        if found is None:
+            return False
+        del document[found]
+        return True
+
+    # -- comparison ------------------------------------------------------------------------------------
+    def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
+        return {"color": _tag(spec).color}
+
+    def format_key(self, key: Key) -> str:
+        return key[0]
+
+    def is_unmanaged(self, key: Key, scope: str) -> bool:
+        return False
+
+    def risks(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> list[str]:
+        if action != "delete":
+            return []
+        counts = self._product_counts
+        count = None if counts is None else counts.get(key[0])
+        if count is None:
+            return ["deletes the tag: products that carry it lose it"]
+        if count > 0:
+            return [f"deletes a tag {count} product(s) carry: they lose it"]
+        return []
+
+    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
+        """Tags do not depend on each other: creates, updates, then deletes, for a readable plan."""
+        return {"create": 0, "update": 1, "delete": 2}[action]
+
+    # -- live ------------------------------------------------------------------------------------------
+    async def discover(self, ctx: RunContext) -> list[str]:
+        await ctx.require_account_id()
+        return [SCOPE]
+
+    async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
+        if scope != SCOPE:
+            raise PlanError(
+                f"tags have one scope, {SCOPE!r} (state/account/tags.yaml); got {scope!r}\n"
+                "  use the target tags or account/tags"
+            )
+        account = await ctx.require_account_id()
+        # get_all also copes with a paginated answer, should the API start paginating this list.
+        rows = await ctx.client.get_all(f"/1/accounts/{account}/tags")
+        objects: list[LiveObject] = []
+        counts: dict[str, int] = {}
+        for row in rows:
+            name = str(row["name"]).strip()
+            if name in counts:
+                raise PlanError(
+                    f"two live tags are named {name!r}; the file cannot tell them apart\n"
+                    "  rename one in the Infomaniak manager"
+                )
+            counts[name] = int(row.get("product_count") or 0)
+            objects.append(LiveObject((name,), from_api(row), native={"id": int(row["id"])}))
+        self._product_counts = counts
+        return objects
+
+    async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
+        account = await ctx.require_account_id()
+        await ctx.client.post(f"/1/accounts/{account}/tags", json=to_api(desired.key[0], _tag(desired.spec)))
+
+    async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
+        account = await ctx.require_account_id()
+        body = to_api(desired.key[0], _tag(desired.spec))
+        await ctx.client.put(f"/1/accounts/{account}/tags/{_tag_id(live)}", json=body)
+
+    async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
+        account = await ctx.require_account_id()
+        await ctx.client.delete(f"/1/accounts/{account}/tags/{_tag_id(live)}")
+
+
+def _tag(spec: SpecModel) -> Tag:
+    if not isinstance(spec, Tag):
+        raise TypeError(f"not a tag spec: {type(spec).__name__}")
+    return spec
+
+
+def _tag_id(live: LiveObject) -> int:
+    if not isinstance(live.native, dict) or "id" not in live.native:
+        raise TypeError(f"tags {live.key}: live object was not built by fetch (native={live.native!r})")
+    return int(live.native["id"])
+
+
+def _find_tag(document: Mapping[Any, Any], name: str) -> Any:
+    """The document's own key for tag ``name`` (it may carry spaces around it)."""
+    for raw in document:
+        try:
+            if normalize_tag_name(raw) == name:
+                return raw
+        except ValueError:
+            continue
+    return None
+
+
+KIND = TagsKind()
