@@ -1,17 +1,41 @@
-"""What git knows about the desired-state directory (commit, cleanliness), via gitpython."""
+"""What git knows about the desired-state directory, via gitpython.
+
+Used for: the commit a plan was computed at, refusing to apply from a dirty tree, planning the desired
+state of another commit (``plan --ref``, ``drift --base``) and finding the default branch.
+"""
 
 from __future__ import annotations
 
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import git
+
+from reconciler.errors import SettingsError
+
+DIRTY_SUFFIX = "+dirty"
 
 
 def _repo(path: Path) -> git.Repo | None:
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        # A state directory that does not exist yet still belongs to the repository around it.
+        parent = path.parent
+        if parent != path and not path.exists():
+            return _repo(parent)
         return None
+
+
+def _relative(repo: git.Repo, path: Path) -> str:
+    root = Path(repo.working_tree_dir or ".").resolve()
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError as exc:
+        raise SettingsError(f"{path} is not inside the git repository at {root}") from exc
 
 
 def head_commit(path: Path) -> str | None:
@@ -33,8 +57,103 @@ def is_dirty(path: Path) -> bool:
     if repo is None:
         return False
     try:
-        root = Path(repo.working_tree_dir or path)
-        relative = str(path.resolve().relative_to(root.resolve()))
+        relative = _relative(repo, path)
+        try:
+            repo.head.commit  # noqa: B018 - raises ValueError before the first commit
+        except ValueError:
+            # Nothing committed yet: any file there is uncommitted.
+            return path.is_dir() and any(p.is_file() for p in path.rglob("*"))
         return repo.is_dirty(untracked_files=True, path=relative)
+    finally:
+        repo.close()
+
+
+def describe_commit(path: Path) -> str | None:
+    """The commit the working tree's desired state was planned at; ``+dirty`` marks uncommitted edits.
+
+    A dirty plan names its base commit honestly: ``drift`` then knows the applied desired state is not
+    that commit's and does not trust it.
+    """
+    commit = head_commit(path)
+    if commit is not None and is_dirty(path):
+        return commit + DIRTY_SUFFIX
+    return commit
+
+
+def resolve_commit(path: Path, ref: str) -> str | None:
+    """The full SHA ``ref`` names in the repository holding ``path``, or None when it names nothing."""
+    repo = _repo(path)
+    if repo is None:
+        return None
+    try:
+        return str(repo.commit(ref).hexsha)
+    except (git.BadName, git.BadObject, ValueError):
+        return None
+    finally:
+        repo.close()
+
+
+def default_branch_ref(path: Path) -> str | None:
+    """``origin/HEAD``'s target (e.g. ``origin/main``) when the clone knows it; None otherwise."""
+    repo = _repo(path)
+    if repo is None:
+        return None
+    try:
+        for remote in repo.remotes:
+            if remote.name != "origin":
+                continue
+            for ref in remote.refs:
+                if ref.remote_head == "HEAD":
+                    target = ref.reference
+                    return str(target.name) if target is not None else None
+        return None
+    except (TypeError, ValueError, git.GitCommandError):
+        # A symbolic ref pointing nowhere; treat it as unknown.
+        return None
+    finally:
+        repo.close()
+
+
+def _write_tree(tree: git.Tree, dest: Path) -> None:
+    for item in tree.traverse():
+        if not isinstance(item, git.Blob):
+            continue
+        # Symlinks and submodules could point outside the exported tree; desired state never needs them.
+        if stat.S_ISLNK(item.mode):
+            continue
+        relative = Path(item.path).relative_to(tree.path) if tree.path else Path(item.path)
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item.data_stream.read())
+
+
+@contextmanager
+def exported_state(path: Path, ref: str) -> Iterator[tuple[Path, str]]:
+    """Yield a temporary copy of the desired-state directory ``path`` as committed at ``ref``, and the SHA.
+
+    Nothing in the working tree changes (no checkout), so this is safe with uncommitted work around.
+    """
+    repo = _repo(path)
+    if repo is None:
+        raise SettingsError(f"{path} is not in a git repository; --ref and --base need one")
+    try:
+        try:
+            commit = repo.commit(ref)
+        except (git.BadName, git.BadObject, ValueError) as exc:
+            raise SettingsError(f"unknown git revision {ref!r}; use a branch, tag or commit") from exc
+        relative = _relative(repo, path)
+        try:
+            tree = commit.tree / relative if relative not in ("", ".") else commit.tree
+        except KeyError as exc:
+            raise SettingsError(
+                f"{relative}/ does not exist at {ref} ({commit.hexsha[:12]}); nothing to plan there"
+            ) from exc
+        if not isinstance(tree, git.Tree):
+            raise SettingsError(f"{relative} is a file at {ref}, not a desired-state directory")
+        with tempfile.TemporaryDirectory(prefix="infomaniak-gitops-ref-") as tmp:
+            dest = Path(tmp) / (Path(relative).name or "state")
+            dest.mkdir()
+            _write_tree(tree, dest)
+            yield dest, str(commit.hexsha)
     finally:
         repo.close()

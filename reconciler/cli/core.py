@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,9 @@ from reconciler.engine import (
     parse_targets,
     render_text,
 )
+from reconciler.engine.drift import relabel_files
 from reconciler.errors import ApprovalError, SettingsError
-from reconciler.gitinfo import head_commit
+from reconciler.gitinfo import describe_commit, exported_state, is_dirty
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.settings import Settings, load_settings
 
@@ -47,16 +50,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _plan(settings: Settings, targets: list[str]) -> Plan:
+async def _plan(settings: Settings, targets: list[str], *, git_commit: str | None) -> Plan:
     async with Session(settings, config_for(settings)) as session:
-        return await make_plan(
-            session, targets=parse_targets(targets), git_commit=head_commit(settings.state_dir)
-        )
+        return await make_plan(session, targets=parse_targets(targets), git_commit=git_commit)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    plan = asyncio.run(_plan(settings, args.target))
+    if args.ref:
+        # The committed desired state at REF, exported to a temporary directory: no checkout, so
+        # uncommitted work in the tree is neither used nor touched.
+        with exported_state(settings.state_dir, args.ref) as (folder, commit):
+            plan = asyncio.run(_plan(replace(settings, state_dir=folder), args.target, git_commit=commit))
+        relabel_files(plan, folder, display_path(settings.state_dir))
+    else:
+        plan = asyncio.run(_plan(settings, args.target, git_commit=describe_commit(settings.state_dir)))
     if args.format == "text":
         echo(render_text(plan, color=color_enabled(args)))
     else:
@@ -81,25 +89,51 @@ def _confirm(plan: Plan) -> bool:
     return answer.strip() == "yes"
 
 
+_PLAN_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_clean(args: argparse.Namespace, settings: Settings) -> None:
+    """Refuse uncommitted desired state: what gets applied must be what was committed (and reviewed).
+
+    The sandbox is exempt: it is the place to try edits before committing them, and nothing real changes.
+    """
+    if settings.sandbox or args.allow_dirty or not is_dirty(settings.state_dir):
+        return
+    where = display_path(settings.state_dir)
+    raise ApprovalError(
+        f"{where} has uncommitted changes; refusing to apply desired state that is not committed\n"
+        f"  commit them (and get them reviewed), or see them with `git status {where}`\n"
+        "  to apply them anyway: infomaniak-gitops apply --allow-dirty"
+    )
+
+
 async def _apply(args: argparse.Namespace, settings: Settings) -> int:
     approved: Plan | None = None
     targets = parse_targets(args.target)
+    # `is not None`: an empty --expect-plan-hash (say, from a failed lookup in CI) must refuse, never
+    # fall through to another approval path.
+    if args.expect_plan_hash is not None and not _PLAN_HASH.fullmatch(args.expect_plan_hash):
+        raise ApprovalError(
+            f"--expect-plan-hash {args.expect_plan_hash!r} is not a plan hash (64 lowercase hex digits); "
+            "refusing to apply\n  copy the hash from the plan comment or `infomaniak-gitops plan`"
+        )
+    _check_clean(args, settings)
     if args.plan_file:
         approved = load_plan_file(Path(args.plan_file))
         if approved.sandbox != settings.sandbox:
             where = "the sandbox" if approved.sandbox else "a real account"
             raise ApprovalError(f"{args.plan_file} was planned against {where}; run apply the same way")
-        if args.expect_plan_hash and args.expect_plan_hash != approved.plan_hash:
+        if args.expect_plan_hash is not None and args.expect_plan_hash != approved.plan_hash:
             raise ApprovalError(
                 f"--expect-plan-hash {args.expect_plan_hash[:12]} does not match {args.plan_file} "
                 f"({approved.plan_hash[:12]})"
             )
         targets = parse_targets(approved.targets)
-    commit = head_commit(settings.state_dir)
+    commit = describe_commit(settings.state_dir)
     async with Session(settings, config_for(settings)) as session:
         if approved is not None:
             expected, approval = approved.plan_hash, "saved_plan"
-        elif args.expect_plan_hash:
+        elif args.expect_plan_hash is not None:
             expected, approval = args.expect_plan_hash, "expected_hash"
         else:
             plan = await make_plan(session, targets=targets, git_commit=commit)
@@ -227,6 +261,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     plan.add_argument("--format", choices=sorted(RENDERERS), default="text")
     plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
     plan.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]", help="narrow the plan")
+    plan.add_argument(
+        "--ref",
+        metavar="REF",
+        help="plan the desired state committed at this git revision (branch, tag, sha)",
+    )
     plan.set_defaults(func=cmd_plan)
 
     apply = sub.add_parser("apply", parents=[common], help="apply an approved plan")
@@ -235,6 +274,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     apply.add_argument("--expect-plan-hash", metavar="HASH", help="apply only if the plan has this hash")
     apply.add_argument("--force", action="store_true", help="override safety thresholds (not protect rules)")
     apply.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]")
+    apply.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="apply even though the state directory has uncommitted changes (never needed with --sandbox)",
+    )
     apply.set_defaults(func=cmd_apply)
 
     imp = sub.add_parser("import", parents=[common], help="write desired-state files from live state")

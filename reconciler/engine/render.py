@@ -1,14 +1,25 @@
-"""Renderers: a Plan in, a string out. None of them re-diffs."""
+"""Renderers: a Plan in, a string out. None of them re-diffs.
+
+Also the plan marker of Markdown comments and its parser: CI reads the reviewed plan hash back from the
+comment, and every doubt about that hash is a refusal (``parse_plan_marker``).
+"""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.engine.model import Change, FieldChange, Plan
+from reconciler.errors import PlanError, SettingsError
+from reconciler.gitinfo import DIRTY_SUFFIX
 
 GITHUB_COMMENT_LIMIT = 65_536
+# Room left for the line `comment wrap` puts first (it names the account the comment is for).
+COMMENT_RESERVE = 256
 MARKER_PREFIX = "<!-- infomaniak-gitops:plan"
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -90,87 +101,296 @@ def render_json(plan: Plan) -> str:
     return plan.to_json() + "\n"
 
 
+# -- Markdown (pull-request comments) -----------------------------------------------------------------
+#
+# Everything that comes from desired or live state is untrusted text in a comment: a TXT value could
+# carry `<!--` (hiding the rest of the plan from the reviewer), backticks (closing a code span) or a
+# copy of the plan marker. Values therefore stay inside code spans and fences sized past any backtick
+# run, free text is HTML-escaped, and every piece of content sits on a line with a prefix, so the only
+# line that can *start* with the marker is the one written here (see parse_plan_marker).
+
+MARKER_RE = re.compile(
+    r"<!-- infomaniak-gitops:plan v=1 plan_hash=(?P<hash>[0-9a-f]{64}) "
+    r"commit=(?P<commit>[0-9a-f]{7,64}(?:\+dirty)?|unknown) -->"
+)
+COMMENT_MARKER_PREFIX = "<!-- infomaniak-gitops:comment"
+COMMENT_ID_RE = re.compile(r"[A-Za-z0-9._/@:+-]{1,100}")
+
+# Caps that keep the head of a comment bounded whatever the plan size, so truncation can always succeed.
+MAX_LISTED = 25
+MAX_LINE = 400
+NOTE_NAMES = 10
+
+_MD_MARK = {"create": "+", "update": "!", "delete": "-"}
+_COMMIT_RE = re.compile(r"[0-9a-f]{7,64}(?:\+dirty)?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def _oneline(text: str, limit: int = MAX_LINE) -> str:
+    flat = _CONTROL.sub(" ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def md_text(text: str) -> str:
+    """Free text for Markdown: one line, no HTML (so no comment can hide what follows)."""
+    return html.escape(_oneline(text), quote=False)
+
+
+def md_code(text: str) -> str:
+    """An inline code span that no backtick inside ``text`` can close."""
+    flat = _oneline(text)
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{ticks}{pad}{flat}{pad}{ticks}"
+
+
+def _fence(body: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`{3,}", body)), default=2)
+    return "`" * (longest + 1)
+
+
 def _risk_rank(change: Change) -> tuple[int, int]:
     return (
-        0 if change.risky or change.action == "delete" else 1,
+        0 if change.blocked else 1 if change.action == "delete" else 2 if change.risky else 3,
         {"delete": 0, "update": 1, "create": 2}[change.action],
     )
 
 
-def _markdown_change(change: Change) -> str:
-    mark = _SYMBOL[change.action]
-    detail = "\n".join(f"    {line}" for line in change_detail(change))
-    head = f"{mark} {change.address}"
-    return f"{head}\n{detail}" if detail else head
+def _is_risky(change: Change) -> bool:
+    return bool(change.risky or change.blocked or change.action == "delete")
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """A pull-request comment: summary first, risky changes, per-scope collapsible diffs, hidden marker.
+def _diff_block(change: Change) -> str:
+    """One change as diff lines: `-` old, `+` new, `!` an update's header (shown orange by GitHub)."""
+    mark = _MD_MARK[change.action]
+    lines = [f"{mark} {_oneline(change.display_key)}"]
+    if change.action == "update":
+        for item in change.fields:
+            name = _oneline(item.path or "value", 100)
+            if item.added is not None or item.removed is not None:
+                lines += [f"-     {name}: {_oneline(_short(v))}" for v in item.removed or []]
+                lines += [f"+     {name}: {_oneline(_short(v))}" for v in item.added or []]
+                continue
+            if item.before is not None:
+                lines.append(f"-     {name}: {_oneline(_short(item.before))}")
+            if item.after is not None:
+                lines.append(f"+     {name}: {_oneline(_short(item.after))}")
+    else:
+        value = change.after if change.action == "create" else change.before
+        lines += [f"{mark}     {_oneline(k, 100)}: {_oneline(_short(v))}" for k, v in (value or {}).items()]
+    if change.blocked:
+        lines.append(f"      BLOCKED: {_oneline(change.blocked)}")
+    return "\n".join(lines)
 
-    When the comment would exceed ``limit`` characters, scope details are dropped from the end and the
-    comment says what was cut; the summary, the risky list and the marker always stay.
-    """
-    marker = f"{MARKER_PREFIX} plan_hash={plan.plan_hash} commit={plan.git_commit or 'unknown'} -->"
-    head: list[str] = ["## infomaniak-gitops plan", ""]
+
+@dataclass
+class _Section:
+    """One scope's collapsible diff; it can render only its first ``shown`` changes when space is short."""
+
+    name: str
+    summary: str
+    blocks: list[str]
+
+    def render(self, shown: int | None = None) -> str:
+        count = len(self.blocks) if shown is None else shown
+        body = "\n".join(self.blocks[:count])
+        if count < len(self.blocks):
+            body += f"\n# ✂️ {len(self.blocks) - count} more change(s) of this scope cut"
+        fence = _fence(body)
+        return f"<details><summary>{self.summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>"
+
+
+def _sections(plan: Plan) -> list[_Section]:
+    sections = []
+    for title, file, changes in _scope_groups(plan):
+        counts = {a: sum(1 for c in changes if c.action == a) for a in ("create", "update", "delete")}
+        where = f" · <code>{md_text(file)}</code>" if file else ""
+        summary = f"{md_text(title)}: +{counts['create']} ~{counts['update']} -{counts['delete']}{where}"
+        ordered = sorted(changes, key=_risk_rank)
+        sections.append(_Section(title, summary, [_diff_block(c) for c in ordered]))
+    return sections
+
+
+def _capped(lines: list[str], what: str) -> list[str]:
+    if len(lines) <= MAX_LISTED:
+        return lines
+    return [*lines[:MAX_LISTED], f"- …and {len(lines) - MAX_LISTED} more {what} (see the details below)"]
+
+
+def plan_marker(plan: Plan) -> str:
+    """The hidden line CI reads back: the plan hash and the desired-state commit it was computed at."""
+    commit = plan.git_commit if plan.git_commit and _COMMIT_RE.fullmatch(plan.git_commit) else None
+    return f"<!-- infomaniak-gitops:plan v=1 plan_hash={plan.plan_hash} commit={commit or 'unknown'} -->"
+
+
+def _head(plan: Plan) -> list[str]:
+    head = ["### infomaniak-gitops plan", ""]
     if plan.sandbox:
         head += ["_Sandbox account (simulator)._", ""]
+    warnings = [f"> ⚠️ {md_text(w)}" for w in plan.warnings]
+    unsafe = [f"> ⛔ **Unsafe:** {md_text(r)}" for r in plan.unsafe_reasons]
     if not plan.has_changes:
-        head += ["**No changes.** Live state matches the desired state.", "", marker]
-        return "\n".join(head) + "\n"
+        return [*head, "**No changes.** Live state matches the desired state.", "", *_capped(warnings, "")]
+    scopes = len({(c.kind, c.scope) for c in plan.changes})
+    head += [f"**{plan.summary_line().rstrip('.')}** in {scopes} scope(s).", ""]
     head += ["| kind | create | update | delete |", "|---|---:|---:|---:|"]
     for kind, counts in plan.counts_by_kind().items():
-        head.append(f"| {kind} | {counts['create']} | {counts['update']} | {counts['delete']} |")
-    head += ["", f"**{plan.summary_line()}**", ""]
-    for warning in plan.warnings:
-        head.append(f"> ⚠️ {warning}")
-    for reason in plan.unsafe_reasons:
-        head.append(f"> ⛔ **Unsafe:** {reason}")
-    risky = sorted((c for c in plan.changes if c.risky or c.action == "delete"), key=_risk_rank)
-    if risky:
-        head += ["", "### Needs a careful look", ""]
-        for change in risky:
-            why = "; ".join(change.risky) or "deletes a live resource"
-            head.append(f"- `{_SYMBOL[change.action]} {change.address}` — {why}")
+        head.append(f"| {md_text(kind)} | {counts['create']} | {counts['update']} | {counts['delete']} |")
     head.append("")
-    tail = [
-        "",
-        f"Plan hash: `{plan.plan_hash}`",
-        f"Apply exactly this plan: `infomaniak-gitops apply --expect-plan-hash {plan.plan_hash}`",
-        "",
-        marker,
-    ]
-    sections: list[str] = []
-    for title, file, changes in _scope_groups(plan):
-        body = "\n".join(_markdown_change(c) for c in sorted(changes, key=_risk_rank))
-        counts = {a: sum(1 for c in changes if c.action == a) for a in ("create", "update", "delete")}
-        summary = f"{title} — +{counts['create']} ~{counts['update']} -{counts['delete']}"
-        where = f" (`{file}`)" if file else ""
-        sections.append(f"<details><summary>{summary}{where}</summary>\n\n```diff\n{body}\n```\n\n</details>")
-    return _fit(head, sections, tail, limit)
+    if warnings or unsafe:
+        head += [*_capped(unsafe, "unsafe changes"), *_capped(warnings, "warnings"), ""]
+    risky = sorted((c for c in plan.changes if _is_risky(c)), key=_risk_rank)
+    if risky:
+        head += [f"#### Needs a careful look ({len(risky)})", ""]
+        items = []
+        for change in risky:
+            why = change.blocked or "; ".join(change.risky) or "deletes a live resource"
+            items.append(f"- **{change.action}** {md_code(change.address)} — {md_text(why)}")
+        head += [*_capped(items, "changes to look at"), ""]
+    return head
 
 
-def _fit(head: list[str], sections: list[str], tail: list[str], limit: int) -> str:
-    def build(kept: list[str], note: str | None) -> str:
-        parts = [*head, *kept]
-        if note:
-            parts += ["", note]
-        return "\n".join([*parts, *tail]) + "\n"
+def _tail(plan: Plan) -> list[str]:
+    commit = plan.git_commit or ""
+    where = f"commit {md_code(commit[:12])}" if commit else "a directory outside git"
+    if commit.endswith(DIRTY_SUFFIX):
+        where += " plus uncommitted changes"
+    lines = [""]
+    if plan.has_changes:
+        lines += [
+            f"Plan hash {md_code(plan.plan_hash[:16])} computed at {where}. Merging applies exactly this "
+            "plan; if live or desired state moves first, the apply refuses and asks for a new plan.",
+            "",
+            f"Locally: `infomaniak-gitops apply --expect-plan-hash {plan.plan_hash}`",
+            "",
+        ]
+    return [*lines, plan_marker(plan)]
 
-    text = build(sections, None)
-    if len(text) <= limit:
-        return text
-    kept = list(sections)
-    while kept:
-        kept.pop()
-        cut = len(sections) - len(kept)
-        note = (
-            f"> ✂️ Truncated: details of {cut} of {len(sections)} scope(s) were cut to fit GitHub's "
-            f"{limit:,}-character limit. Run `infomaniak-gitops plan` locally for the full plan."
-        )
-        text = build(kept, note)
-        if len(text) <= limit:
+
+def comment_length(text: str) -> int:
+    """Length as GitHub may count it: UTF-16 code units, never fewer than Python's code points."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT - COMMENT_RESERVE) -> str:
+    """A pull-request comment: counts per kind, risky changes first, per-scope collapsible diffs, marker.
+
+    Past ``limit`` characters (GitHub's comment limit) scope details are cut, from the last scope back,
+    and the comment says which; the summary, the risky list and the marker always stay.
+    """
+    head = "\n".join(_head(plan))
+    tail = "\n".join(_tail(plan))
+    sections = _sections(plan)
+    full = "\n".join([head, *(s.render() for s in sections), tail]) + "\n"
+    if comment_length(full) <= limit:
+        return full
+    budget = limit - comment_length(head) - comment_length(tail) - 4
+    for _ in range(8):
+        body, cuts = _fit_sections(sections, budget)
+        text = "\n".join([head, *body, _cut_note(cuts, len(sections), limit), tail]) + "\n"
+        if comment_length(text) <= limit:
             return text
-    return text[: limit - len(tail[-1]) - 2] + "\n" + tail[-1] + "\n"
+        budget -= comment_length(text) - limit
+    # Only reachable with a limit too small for the head itself: keep the marker, CI needs it.
+    marker = plan_marker(plan)
+    room = limit - comment_length(marker) - 3
+    text = head + tail
+    while text and comment_length(text) > room:
+        text = text[: max(0, min(len(text) - 1, room))]
+    return text + "\n…\n" + marker + "\n"
+
+
+def _fit_sections(sections: list[_Section], budget: int) -> tuple[list[str], list[str]]:
+    """Greedily keep whole sections, then part of the first that does not fit; name what was cut."""
+    kept: list[str] = []
+    cuts: list[str] = []
+    for section in sections:
+        text = section.render()
+        if not cuts and comment_length(text) + 1 <= budget:
+            kept.append(text)
+            budget -= comment_length(text) + 1
+            continue
+        shown = 0
+        if not cuts:
+            # Binary search: a scope may hold thousands of changes, and rendering is linear in them.
+            low, high = 0, len(section.blocks)
+            while low < high:
+                middle = (low + high + 1) // 2
+                if comment_length(section.render(middle)) + 1 <= budget:
+                    low = middle
+                else:
+                    high = middle - 1
+            shown = low
+        total = len(section.blocks)
+        if shown:
+            kept.append(section.render(shown))
+            budget -= comment_length(kept[-1]) + 1
+            cuts.append(f"{section.name} ({shown} of {total} changes shown)")
+        else:
+            cuts.append(f"{section.name} (all {total} changes)")
+    return kept, cuts
+
+
+def _cut_note(cuts: list[str], total: int, limit: int) -> str:
+    names = ", ".join(md_code(c) for c in cuts[:NOTE_NAMES])
+    more = f" and {len(cuts) - NOTE_NAMES} more scope(s)" if len(cuts) > NOTE_NAMES else ""
+    return (
+        f"\n> ✂️ **Truncated** to fit GitHub's {limit:,}-character comment limit: details cut for {len(cuts)} "
+        f"of {total} scope(s): {names}{more}. The summary and the plan hash above cover the whole plan; "
+        "read every change in the CI job log or with `infomaniak-gitops plan`."
+    )
+
+
+@dataclass(frozen=True)
+class PlanMarker:
+    """What CI reads back from a plan comment."""
+
+    plan_hash: str
+    commit: str | None
+
+
+def parse_plan_marker(text: str) -> PlanMarker:
+    """The plan hash a comment carries; fails closed.
+
+    Raises PlanError when no line carries the marker, when a line that starts like the marker does not
+    match it exactly (garbled or tampered), or when marker lines disagree on the hash.
+    """
+    found: list[PlanMarker] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped.startswith(MARKER_PREFIX):
+            continue
+        match = MARKER_RE.fullmatch(stripped)
+        if match is None:
+            raise PlanError(
+                f"line {number}: a garbled plan marker; refusing to trust this comment\n"
+                "  re-run the plan job so it rewrites the comment, then review it again"
+            )
+        commit = match["commit"]
+        found.append(PlanMarker(match["hash"], None if commit == "unknown" else commit))
+    if not found:
+        raise PlanError(
+            "no plan marker in the comment (the plan job failed, or this is not a plan comment); "
+            "refusing to apply an unreviewed plan\n  fix the plan job on the pull request, then merge again"
+        )
+    hashes = sorted({marker.plan_hash for marker in found})
+    if len(hashes) > 1:
+        listed = ", ".join(h[:12] for h in hashes)
+        raise PlanError(
+            f"{len(hashes)} different plan hashes in the plan comments ({listed}); "
+            "refusing to guess which was reviewed\n  re-run the plan job so that one comment remains"
+        )
+    return found[-1]
+
+
+def comment_marker(comment_id: str) -> str:
+    """The first line of a plan comment: which account (state directory) the comment is for."""
+    if not COMMENT_ID_RE.fullmatch(comment_id):
+        raise SettingsError(
+            f"comment id {comment_id!r} must be 1-100 characters of letters, digits and ._/@:+-"
+        )
+    return f"{COMMENT_MARKER_PREFIX} id={comment_id} -->"
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
