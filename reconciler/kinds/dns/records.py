@@ -1,0 +1,367 @@
+"""Value grammar of each supported record type: YAML forms and API forms, reduced to one canonical string.
+
+Every value has one canonical string, its presentation form with absolute, lowercased, dot-terminated host
+names (``10 mail.example.ch.``, ``0 issue "letsencrypt.org"``); a TXT value's canonical string is its joined
+logical text. The YAML side and the API side both pass through the functions here, so the differ only ever
+compares canonical strings (docs/format-dns.md, shared dns-normalization.md §3).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, get_args
+
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from reconciler.kinds.base import SpecModel
+from reconciler.kinds.dns.names import host_to_api, normalize_host
+
+RecordType = Literal[
+    "A", "AAAA", "CAA", "CNAME", "DNAME", "DS", "MX", "NS", "PTR", "SRV", "SSHFP", "TLSA", "TXT"
+]
+SUPPORTED_TYPES: tuple[str, ...] = get_args(RecordType)
+
+# -- TXT ------------------------------------------------------------------------------------------------
+
+_CHUNK = r'"(?:[^"\\]|\\.)*"'
+_CHUNKS = re.compile(rf"{_CHUNK}(?:\s+{_CHUNK})*", re.DOTALL)
+_CHUNK_BODY = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_ESCAPE = re.compile(r"\\(\d{3}|.)", re.DOTALL)
+
+
+def _unescape(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if len(code) == 3 and code.isdigit() and int(code) < 256:
+            return chr(int(code))
+        return code
+
+    return _ESCAPE.sub(one, text)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def txt_text(raw: str) -> str:
+    """Logical text of a TXT value given as plain text, one quoted string, or quoted chunks ``"a" "b"``.
+
+    Plain text may use octoDNS's ``\\;`` for ``;``. Chunks are joined: chunk boundaries never matter.
+    """
+    stripped = raw.strip()
+    if _CHUNKS.fullmatch(stripped):
+        return "".join(_unescape(part) for part in _CHUNK_BODY.findall(stripped))
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] == '"':
+        # Quotes inside that are not presentation syntax (older API output): drop only the outer pair.
+        raw = stripped[1:-1]
+    return raw.replace("\\;", ";")
+
+
+def txt_canonical(text: str) -> str:
+    """Canonical string of a logical TXT text: the text itself, quoted only where it would be misread."""
+    return text if txt_text(text) == text else _quote(text)
+
+
+def _txt_value(raw: str, *, api: bool) -> str:
+    text = txt_text(raw)
+    if not text and not api:
+        raise ValueError("a TXT value must not be empty")
+    return txt_canonical(text)
+
+
+def _txt_to_api(canonical: str) -> str:
+    text = txt_text(canonical)
+    # The API wraps what it gets in one pair of quotes unless it is already wrapped; text that carries quotes,
+    # backslashes or edge spaces is sent already quoted so it is stored as well-formed presentation text.
+    if '"' in text or "\\" in text or text != text.strip():
+        return _quote(text)
+    return text
+
+
+def _txt_to_yaml(canonical: str) -> str:
+    if txt_text(canonical) != canonical:
+        return canonical
+    # octoDNS's form: a bare ';' is a validation error in octoDNS, so files stay usable by both tools.
+    return canonical.replace(";", "\\;")
+
+
+# -- addresses ------------------------------------------------------------------------------------------
+
+
+def _ipv4(raw: str, *, api: bool) -> str:
+    try:
+        return str(ipaddress.IPv4Address(raw.strip()))
+    except ValueError as exc:
+        # ipaddress refuses leading zeros ("010.0.0.1"): some resolvers read them as octal, so never guess.
+        raise ValueError(f"{raw!r} is not a valid IPv4 address ({exc})") from None
+
+
+def _ipv6(raw: str, *, api: bool) -> str:
+    text = raw.strip()
+    if "%" in text:
+        raise ValueError(f"{raw!r}: a scoped IPv6 address has no meaning in DNS")
+    try:
+        return ipaddress.IPv6Address(text).compressed
+    except ValueError as exc:
+        raise ValueError(f"{raw!r} is not a valid IPv6 address ({exc})") from None
+
+
+def _host_value(raw: str, *, api: bool) -> str:
+    return normalize_host(raw, absolute=not api)
+
+
+# -- structured values ----------------------------------------------------------------------------------
+
+
+def _custom(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Run ``check`` as a pydantic validator whose messages read without a ``Value error,`` prefix."""
+
+    def run(value: Any) -> Any:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise PydanticCustomError("dns_value", "{reason}", {"reason": str(exc)}) from None
+
+    return run
+
+
+def _integer(raw: Any) -> Any:
+    # Python counts bools as ints; DNS does not, and `preference: yes` is surely a typo.
+    if isinstance(raw, bool):
+        raise ValueError(f"expected an integer, got {raw!r}")
+    return raw
+
+
+def _hex(raw: str) -> str:
+    # Infomaniak may split long digests with spaces, and case carries no meaning.
+    text = "".join(raw.split()).lower()
+    if not text or len(text) % 2 or re.fullmatch(r"[0-9a-f]+", text) is None:
+        raise ValueError(f"expected hexadecimal digits (an even number of them), got {raw!r}")
+    return text
+
+
+def _caa_tag(raw: str) -> str:
+    tag = raw.strip().lower()
+    if re.fullmatch(r"[a-z0-9]{1,15}", tag) is None:
+        raise ValueError(f"a CAA tag is 1-15 letters or digits (issue, issuewild, iodef), got {raw!r}")
+    return tag
+
+
+U8 = Annotated[int, BeforeValidator(_custom(_integer)), Field(ge=0, le=255)]
+U16 = Annotated[int, BeforeValidator(_custom(_integer)), Field(ge=0, le=65535)]
+Hex = Annotated[str, AfterValidator(_custom(_hex))]
+TargetOrRoot = Annotated[
+    str, AfterValidator(_custom(lambda raw: normalize_host(raw, absolute=True, allow_root=True)))
+]
+
+
+class StructuredValue(SpecModel):
+    """A value with several fields; its presentation form lists them in field order."""
+
+    HOST_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def split(cls, text: str, *, api: bool = False) -> dict[str, str]:
+        """Fields of the one-string presentation form (``"10 mail.example.ch."``)."""
+        names = list(cls.model_fields)
+        parts = text.strip().split(None, len(names) - 1)
+        if api and cls.HOST_FIELDS and len(parts) == len(names) - 1:
+            parts.append(".")  # a null target may come back as "0" or "0 " once its dot is stripped
+        if len(parts) != len(names):
+            form = " ".join(f"<{name}>" for name in names)
+            raise ValueError(f"expected {len(names)} fields {form!r}, got {text!r}")
+        fields = dict(zip(names, parts, strict=True))
+        if api:
+            for name in cls.HOST_FIELDS:
+                fields[name] = normalize_host(fields[name], absolute=False, allow_root=True)
+        return fields
+
+    def canonical(self) -> str:
+        return " ".join(str(getattr(self, name)) for name in type(self).model_fields)
+
+    def api_text(self) -> str:
+        """The API's ``target``: the presentation form with host names sent without their dot."""
+        hosts = type(self).HOST_FIELDS
+        parts = [getattr(self, name) for name in type(self).model_fields]
+        return " ".join(
+            host_to_api(part) if name in hosts else str(part)
+            for name, part in zip(type(self).model_fields, parts, strict=True)
+        )
+
+
+class MxValue(StructuredValue):
+    """A mail exchanger; ``exchange: .`` with preference 0 is a null MX (the domain takes no mail)."""
+
+    HOST_FIELDS: ClassVar[tuple[str, ...]] = ("exchange",)
+    preference: U16 = Field(
+        validation_alias=AliasChoices("preference", "priority"),
+        description="Lower is tried first (0-65535). `priority` is accepted as an alias.",
+    )
+    exchange: TargetOrRoot = Field(
+        description="Absolute host name with a trailing dot, or `.` for a null MX."
+    )
+
+
+class SrvValue(StructuredValue):
+    """A service location (RFC 2782)."""
+
+    HOST_FIELDS: ClassVar[tuple[str, ...]] = ("target",)
+    priority: U16 = Field(description="Lower is tried first (0-65535).")
+    weight: U16 = Field(description="Share among equal priorities (0-65535); 0 is meaningful.")
+    port: U16 = Field(description="TCP or UDP port (0-65535).")
+    target: TargetOrRoot = Field(description="Absolute host name with a trailing dot, or `.` for no service.")
+
+
+class CaaValue(StructuredValue):
+    """A certification authority authorization (RFC 8659)."""
+
+    flags: U8 = Field(default=0, description="0, or 128 for critical.")
+    tag: Annotated[str, AfterValidator(_custom(_caa_tag))] = Field(
+        description="Property tag, lowercased: issue, issuewild or iodef."
+    )
+    value: str = Field(description='Property value without quotes, e.g. "letsencrypt.org".')
+
+    @classmethod
+    def split(cls, text: str, *, api: bool = False) -> dict[str, str]:
+        parts = text.strip().split(None, 2)
+        if len(parts) != 3:
+            raise ValueError(f"expected '<flags> <tag> \"<value>\"', got {text!r}")
+        flags, tag, value = parts
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = _unescape(value[1:-1])
+        return {"flags": flags, "tag": tag, "value": value}
+
+    def canonical(self) -> str:
+        return f"{self.flags} {self.tag} {_quote(self.value)}"
+
+    def api_text(self) -> str:
+        return self.canonical()
+
+
+class DsValue(StructuredValue):
+    """A delegation signer for a child zone (RFC 4034)."""
+
+    key_tag: U16 = Field(description="Key tag of the child's key (0-65535).")
+    algorithm: U8 = Field(description="DNSSEC algorithm number (13 = ECDSA P-256).")
+    digest_type: U8 = Field(description="Digest algorithm number (2 = SHA-256).")
+    digest: Hex = Field(description="Digest in hexadecimal; spaces are removed and case is ignored.")
+
+
+class SshfpValue(StructuredValue):
+    """An SSH host key fingerprint (RFC 4255)."""
+
+    algorithm: U8 = Field(description="Key algorithm (1 RSA, 3 ECDSA, 4 Ed25519).")
+    fingerprint_type: U8 = Field(description="Hash (1 SHA-1, 2 SHA-256).")
+    fingerprint: Hex = Field(description="Fingerprint in hexadecimal; case is ignored.")
+
+
+class TlsaValue(StructuredValue):
+    """A TLS certificate association (RFC 6698)."""
+
+    certificate_usage: U8 = Field(description="0-3 (3 = DANE-EE).")
+    selector: U8 = Field(description="0 full certificate, 1 public key.")
+    matching_type: U8 = Field(description="0 exact, 1 SHA-256, 2 SHA-512.")
+    certificate_association_data: Hex = Field(description="Data in hexadecimal; spaces and case are ignored.")
+
+
+# -- one table for every type ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """How one record type's values are read from YAML and the API, and written back."""
+
+    model: type[StructuredValue] | None = None
+    scalar: Callable[..., str] | None = None
+    to_api: Callable[[str], str] | None = None
+    to_yaml: Callable[[str], str] | None = None
+    single: bool = False
+    """At most one value per set: a name has one canonical name (RFC 1034 §3.6.2, RFC 6672)."""
+
+
+TYPES: Mapping[str, TypeRule] = {
+    "A": TypeRule(scalar=_ipv4),
+    "AAAA": TypeRule(scalar=_ipv6),
+    "CAA": TypeRule(model=CaaValue),
+    "CNAME": TypeRule(scalar=_host_value, to_api=host_to_api, single=True),
+    "DNAME": TypeRule(scalar=_host_value, to_api=host_to_api, single=True),
+    "DS": TypeRule(model=DsValue),
+    "MX": TypeRule(model=MxValue),
+    "NS": TypeRule(scalar=_host_value, to_api=host_to_api),
+    "PTR": TypeRule(scalar=_host_value, to_api=host_to_api),
+    "SRV": TypeRule(model=SrvValue),
+    "SSHFP": TypeRule(model=SshfpValue),
+    "TLSA": TypeRule(model=TlsaValue),
+    "TXT": TypeRule(scalar=_txt_value, to_api=_txt_to_api, to_yaml=_txt_to_yaml),
+}
+assert set(TYPES) == set(SUPPORTED_TYPES)
+
+VALUE_MODELS: tuple[type[StructuredValue], ...] = tuple(
+    rule.model for rule in TYPES.values() if rule.model is not None
+)
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem of a value model, each naming its field."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" if error["loc"] else error["msg"]
+        for error in exc.errors()
+    )
+
+
+def canonical_value(rtype: str, raw: object) -> str:
+    """Canonical string of one YAML value (a string, or a mapping for structured types). Raises ValueError."""
+    rule = TYPES[rtype]
+    if rule.model is not None:
+        if isinstance(raw, Mapping):
+            fields: Mapping[Any, Any] = raw
+        elif isinstance(raw, str):
+            fields = rule.model.split(raw)
+        else:
+            raise ValueError(f"a {rtype} value is a mapping or a string, got {raw!r}")
+        try:
+            return rule.model.model_validate(fields).canonical()
+        except ValidationError as exc:
+            raise ValueError(describe(exc)) from None
+    assert rule.scalar is not None
+    if not isinstance(raw, str):
+        raise ValueError(f"a {rtype} value is a string, got {raw!r} (quote it in YAML)")
+    return rule.scalar(raw, api=False)
+
+
+def value_from_api(rtype: str, target: str) -> str:
+    """Canonical string of an API ``target`` (no trailing dots, TXT quoted or not). Raises ValueError."""
+    rule = TYPES[rtype]
+    if rule.model is not None:
+        try:
+            return rule.model.model_validate(rule.model.split(target, api=True)).canonical()
+        except ValidationError as exc:
+            raise ValueError(describe(exc)) from None
+    assert rule.scalar is not None
+    return rule.scalar(target, api=True)
+
+
+def _structured(rtype: str, canonical: str) -> StructuredValue:
+    model = TYPES[rtype].model
+    assert model is not None
+    return model.model_validate(model.split(canonical))
+
+
+def value_to_api(rtype: str, canonical: str) -> str:
+    """The ``target`` to send for a canonical value."""
+    rule = TYPES[rtype]
+    if rule.model is not None:
+        return _structured(rtype, canonical).api_text()
+    return rule.to_api(canonical) if rule.to_api else canonical
+
+
+def value_to_yaml(rtype: str, canonical: str) -> str | dict[str, Any]:
+    """The octoDNS form of a canonical value: a mapping for structured types, else a string."""
+    rule = TYPES[rtype]
+    if rule.model is not None:
+        return _structured(rtype, canonical).model_dump(mode="json")
+    return rule.to_yaml(canonical) if rule.to_yaml else canonical
