@@ -198,7 +198,7 @@ class _Section:
         if count < len(self.blocks):
             body += f"\n# ✂️ {len(self.blocks) - count} more change(s) of this scope cut"
         fence = _fence(body)
-        return f"<details><summary>{self.summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>"
+        return f"<details><summary>{self.summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
 
 
 def _sections(plan: Plan) -> list[_Section]:
@@ -282,23 +282,29 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT - COMMENT_R
     head = "\n".join(_head(plan))
     tail = "\n".join(_tail(plan))
     sections = _sections(plan)
-    full = "\n".join([head, *(s.render() for s in sections), tail]) + "\n"
+    full = _tidy("\n".join([head, *(s.render() for s in sections), tail]))
     if comment_length(full) <= limit:
         return full
     budget = limit - comment_length(head) - comment_length(tail) - 4
     for _ in range(8):
         body, cuts = _fit_sections(sections, budget)
-        text = "\n".join([head, *body, _cut_note(cuts, len(sections), limit), tail]) + "\n"
+        # The note goes above the details, where a reviewer reading top-down meets it first.
+        text = _tidy("\n".join([head, _cut_note(cuts, len(sections), limit), "", *body, tail]))
         if comment_length(text) <= limit:
             return text
         budget -= comment_length(text) - limit
     # Only reachable with a limit too small for the head itself: keep the marker, CI needs it.
     marker = plan_marker(plan)
-    room = limit - comment_length(marker) - 3
+    room = limit - comment_length(marker) - 4  # "\n…\n" before the marker, "\n" after
     text = head + tail
     while text and comment_length(text) > room:
         text = text[: max(0, min(len(text) - 1, room))]
     return text + "\n…\n" + marker + "\n"
+
+
+def _tidy(text: str) -> str:
+    # Content lines are never blank (values are flattened), so this only folds the layout's own gaps.
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
 def _fit_sections(sections: list[_Section], budget: int) -> tuple[list[str], list[str]]:
@@ -336,8 +342,8 @@ def _cut_note(cuts: list[str], total: int, limit: int) -> str:
     names = ", ".join(md_code(c) for c in cuts[:NOTE_NAMES])
     more = f" and {len(cuts) - NOTE_NAMES} more scope(s)" if len(cuts) > NOTE_NAMES else ""
     return (
-        f"\n> ✂️ **Truncated** to fit GitHub's {limit:,}-character comment limit: details cut for {len(cuts)} "
-        f"of {total} scope(s): {names}{more}. The summary and the plan hash above cover the whole plan; "
+        f"> ✂️ **Truncated** to fit GitHub's {limit:,}-character comment limit: details cut for {len(cuts)} "
+        f"of {total} scope(s): {names}{more}. The summary and the plan hash cover the whole plan; "
         "read every change in the CI job log or with `infomaniak-gitops plan`."
     )
 
