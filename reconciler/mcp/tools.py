@@ -298,3 +298,26 @@ async def ik_audit_log(
     entries = app_of(ctx).audit().entries()
     chosen = history.select_entries(entries, event=event, plan_hash=plan_hash, since=since, limit=limit)
     return clip(history.format_entries(chosen), "use filters or a smaller limit")
+
+
+__all__ = [
+    "Confirm",
+    "NotAsked",
+    "app_of",
+    "ask_to_apply",
+    "client_can_elicit",
+    "ik_apply",
+    "ik_audit_log",
+    "ik_desired_get",
+    "ik_desired_remove",
+    "ik_desired_set",
+    "ik_drift",
+    "ik_git_commit",
+    "ik_git_status",
+    "ik_import_live",
+    "ik_live_get",
+    "ik_overview",
+    "ik_plan",
+    "ik_validate",
+    "settle",
+]

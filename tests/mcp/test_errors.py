@@ -1,0 +1,83 @@
+"""Every error family the tools can raise is translated to a ToolError with a next step (STYLE 8)."""
+
+from __future__ import annotations
+
+import git
+import pytest
+from mcp.server.mcpserver.exceptions import ToolError
+
+import reconciler.errors as errors_module
+from reconciler.errors import (
+    ApplyError,
+    DesiredStateError,
+    Reason,
+    ReconcilerError,
+    StalePlan,
+)
+from reconciler.mcp.errors import NEXT_STEP, describe, next_step, tool_errors
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *_all_subclasses(sub)}
+    return found
+
+
+def test_every_error_class_of_the_tree_has_its_own_next_step() -> None:
+    exported = {getattr(errors_module, name) for name in errors_module.__all__}
+    tree = {cls for cls in exported if isinstance(cls, type) and issubclass(cls, ReconcilerError)}
+    assert tree, "reconciler.errors exports the tree"
+    missing = sorted(cls.__name__ for cls in tree if cls not in NEXT_STEP)
+    assert missing == []
+
+
+def test_subclasses_defined_elsewhere_still_get_a_next_step() -> None:
+    for cls in _all_subclasses(ReconcilerError):
+        assert next_step(cls.__new__(cls))
+
+
+def test_git_errors_are_mapped() -> None:
+    for cls in (git.GitError, *_all_subclasses(git.GitError)):
+        assert next_step(cls.__new__(cls))
+
+
+def test_foreign_errors_are_not_silently_mapped() -> None:
+    with pytest.raises(TypeError):
+        next_step(KeyError("x"))
+
+
+def test_stale_plan_says_to_plan_again_without_the_cli_hint() -> None:
+    text = describe(StalePlan("stale plan: abc", moved=["live value moved: dns/example.ch/www A"]))
+    assert "live value moved" in text
+    assert "infomaniak-gitops plan" not in text
+    assert text.endswith("Next: Nothing was applied. Call ik_plan again and get the new plan approved.")
+
+
+def test_desired_state_error_points_to_the_edit_tools() -> None:
+    text = describe(DesiredStateError([Reason("state/dns/x.yaml", 3, 1, "www.value", "bad")]))
+    assert "state/dns/x.yaml:3:1: www.value: bad" in text and "ik_validate" in text
+    assert "infomaniak-gitops validate" not in text
+
+
+def test_apply_error_lists_what_was_done() -> None:
+    text = describe(
+        ApplyError("apply stopped", applied=["create a"], failed=["update b: 500"], not_attempted=[])
+    )
+    assert "create a" in text and "update b: 500" in text and "ik_plan" in text
+
+
+def test_git_command_error_shows_git_stderr() -> None:
+    exc = git.GitCommandError(["git", "commit", "-m", "x"], 128, stderr="fatal: not a git repository")
+    assert describe(exc).startswith("git commit failed: fatal: not a git repository")
+
+
+@pytest.mark.anyio
+async def test_decorated_handler_raises_tool_errors_only() -> None:
+    @tool_errors
+    async def handler() -> str:
+        raise StalePlan("stale plan")
+
+    with pytest.raises(ToolError, match="Call ik_plan again") as caught:
+        await handler()
+    assert isinstance(caught.value.__cause__, StalePlan)

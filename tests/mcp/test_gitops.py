@@ -1,0 +1,95 @@
+"""gitops: status and commits limited to the state directory; branch-name guards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import git
+import pytest
+
+from reconciler.errors import SettingsError
+from reconciler.mcp.gitops import commit, status_text
+
+
+@pytest.fixture
+def repo(tmp_path: Path, state_dir: Path) -> git.Repo:
+    repo = git.Repo.init(tmp_path, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test User")
+        config.set_value("user", "email", "test@example.invalid")
+    return repo
+
+
+def edit(state_dir: Path) -> None:
+    zone = state_dir / "dns" / "example.ch.yaml"
+    zone.write_text(zone.read_text() + "api:\n  type: A\n  value: 203.0.113.7\n")
+
+
+def test_status_before_the_first_commit(repo: git.Repo, state_dir: Path) -> None:
+    text = status_text(state_dir, diff=True)
+    assert "head: (no commits yet)" in text and "?? state/dns/example.ch.yaml" in text
+
+
+def test_commit_takes_only_the_state_directory(repo: git.Repo, tmp_path: Path, state_dir: Path) -> None:
+    (tmp_path / "notes.txt").write_text("someone else's work\n")
+    repo.git.add("notes.txt")  # staged by another person: must stay out of our commit
+    result = commit(state_dir, "Desired state")
+    assert result.files == ["state/dns/example.ch.yaml", "state/infomaniak.yaml"]
+    committed = sorted(str(item.path) for item in repo.head.commit.tree.traverse() if item.type == "blob")
+    assert committed == ["state/dns/example.ch.yaml", "state/infomaniak.yaml"]
+    assert "notes.txt" in repo.git.diff("--cached", "--name-only")
+
+
+def test_status_shows_the_diff_of_an_edit(repo: git.Repo, state_dir: Path) -> None:
+    commit(state_dir, "Desired state")
+    assert "changes: none (clean)" in status_text(state_dir, diff=True)
+    edit(state_dir)
+    text = status_text(state_dir, diff=True)
+    assert "M state/dns/example.ch.yaml" in text and "+api:" in text
+
+
+def test_commit_on_a_new_branch(repo: git.Repo, state_dir: Path) -> None:
+    commit(state_dir, "Desired state")
+    edit(state_dir)
+    result = commit(state_dir, "dns: add api", branch="dns/add-api")
+    assert result.branch == "dns/add-api" and repo.active_branch.name == "dns/add-api"
+    assert repo.heads["main"].commit.hexsha != result.commit
+
+
+def test_existing_branch_is_refused(repo: git.Repo, state_dir: Path) -> None:
+    commit(state_dir, "Desired state")
+    repo.create_head("taken")
+    edit(state_dir)
+    with pytest.raises(SettingsError, match="already exists"):
+        commit(state_dir, "x", branch="taken")
+
+
+def test_flag_like_branch_is_refused(repo: git.Repo, state_dir: Path) -> None:
+    with pytest.raises(SettingsError, match="starts with '-'"):
+        commit(state_dir, "x", branch="--force")
+
+
+def test_invalid_branch_name_is_refused(repo: git.Repo, state_dir: Path) -> None:
+    with pytest.raises(SettingsError, match="not a valid git branch name"):
+        commit(state_dir, "x", branch="bad..name")
+
+
+def test_nothing_to_commit(repo: git.Repo, state_dir: Path) -> None:
+    commit(state_dir, "Desired state")
+    with pytest.raises(SettingsError, match="nothing to commit"):
+        commit(state_dir, "again")
+
+
+def test_empty_message_is_refused(repo: git.Repo, state_dir: Path) -> None:
+    with pytest.raises(SettingsError, match="empty commit message"):
+        commit(state_dir, "  ")
+
+
+def test_flag_like_message_is_a_message(repo: git.Repo, state_dir: Path) -> None:
+    result = commit(state_dir, "--amend")
+    assert str(repo.head.commit.message).strip() == "--amend" and result.files
+
+
+def test_outside_a_repository(state_dir: Path) -> None:
+    with pytest.raises(SettingsError, match="git init"):
+        status_text(state_dir, diff=False)
