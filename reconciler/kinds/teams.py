@@ -237,7 +237,7 @@ class TeamsKind:
         if not isinstance(team, MutableMapping):
             raise ValueError(f"team {key[0]!r} is not a mapping")
         listed = team.get("members")
-        if listed is None:
+        if not isinstance(listed, list):
             team["members"] = [key[2]]
         elif not any(_same_email(item, key[2]) for item in listed):
             listed.append(key[2])
@@ -315,7 +315,7 @@ class TeamsKind:
         ids: dict[str, int] = {}
         objects: list[LiveObject] = []
         for row in rows:
-            name = normalize_team_name(row["name"])
+            name = _live_name(row)
             if name in ids:
                 raise PlanError(
                     f"two live teams are named {name!r} (ids {ids[name]} and {row['id']}); the file cannot "
@@ -334,7 +334,7 @@ class TeamsKind:
 
         listed = await asyncio.gather(*(users_of(row) for row in rows))
         for row, users in zip(rows, listed, strict=True):
-            team = normalize_team_name(row["name"])
+            team = _live_name(row)
             for user in users:
                 email = str(user["email"]).strip().lower()
                 native = {"team_id": int(row["id"]), "user_id": int(user["id"])}
@@ -407,6 +407,11 @@ def _find_team(document: Mapping[Any, Any], name: str) -> Any:
     return None
 
 
+def _live_name(row: Mapping[str, Any]) -> str:
+    # The API validated the name when it was written; only surrounding spaces need the file's treatment.
+    return str(row["name"]).strip()
+
+
 def _ids_cache(account: int) -> str:
     return f"teams:ids:{account}"
 
@@ -416,7 +421,7 @@ async def _team_id(ctx: RunContext, account: int, team: str) -> int:
     ids: dict[str, int] = ctx.cache.setdefault(_ids_cache(account), {})
     if team not in ids:
         for row in await ctx.client.get_all(f"/1/accounts/{account}/teams"):
-            ids.setdefault(normalize_team_name(row["name"]), int(row["id"]))
+            ids.setdefault(_live_name(row), int(row["id"]))
     if team not in ids:
         raise ApiNotFound(
             f"no team {team!r} in account {account}", method="GET", path=f"/1/accounts/{account}/teams"

@@ -10,10 +10,12 @@ Stored layout (``data/demo_account.json``), keyed by account id as a string::
     "teams":         {"123456": [Team + "user_ids": [int]]}     # members kept as ids, never served as such
     "tags":          {"123456": [Tag]}
 
-Invented where the spec is silent (documented in ``docs/sandbox.md`` terms): duplicate names (exact, case
-sensitive) answer 422 ``validation_rule_unique``; unknown user ids in a team-user body answer 422
-``validation_rule_exists``; ``color_id`` is accepted on team POST / PATCH although the spec's body omits it
-(the manager sets a team's colour); a tag created without ``color`` gets colour 1.
+Invented where the spec is silent: duplicate names (exact, case sensitive) answer 422
+``validation_rule_unique``; unknown user ids in a team-user body answer 422 ``validation_rule_exists``, and
+adding a member twice or removing a non-member is no error; ``color_id`` is accepted on team POST / PATCH
+although the spec's body omits it (the manager sets a team's colour); a team or tag created without a colour
+gets colour 1; the tag list ignores pagination parameters (the spec documents none); a tag name has at most
+255 characters. The account objects' embedded ``tags`` (served by ``routes_core``) are not kept in step.
 """
 
 from __future__ import annotations
