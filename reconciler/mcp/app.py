@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +15,7 @@ from reconciler.audit import AuditLog
 from reconciler.desired import AccountConfig, load_config
 from reconciler.engine import Session
 from reconciler.errors import SettingsError
-from reconciler.kinds.base import SENSITIVE_MARK
+from reconciler.kinds.base import SENSITIVE_MARK, Kind
 from reconciler.mcp.approval import ApprovalMode, ApprovalStore, mode_from
 from reconciler.settings import Settings
 
@@ -83,10 +83,10 @@ class McpApp:
             )
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[Session]:
+    async def session(self, *, kinds: Sequence[Kind] | None = None) -> AsyncIterator[Session]:
         """An open engine session; one at a time, so sandbox state and applies never interleave."""
         config = self.config()
-        async with self._lock, Session(self.settings, config) as session:
+        async with self._lock, Session(self.settings, config, kinds=kinds) as session:
             yield session
 
 

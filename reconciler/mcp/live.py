@@ -8,6 +8,7 @@ from reconciler.desired import display_path, dump_yaml
 from reconciler.desired.edit import EditResult, check_scope, scope_path, shown_path, write_scope
 from reconciler.engine import Session
 from reconciler.engine.session import load_last_apply
+from reconciler.errors import ApiForbidden
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.mcp.app import McpApp
 from reconciler.mcp.models import KindScopes, Overview
@@ -17,7 +18,11 @@ _LAST_APPLY_FIELDS = ("time", "plan_hash", "approval", "applied", "failed", "git
 
 async def _account(session: Session) -> tuple[int | None, str | None, list[str]]:
     client = session.client
-    accounts = await client.get_all("/1/accounts")
+    try:
+        accounts = await client.get_all("/1/accounts")
+    except ApiForbidden:
+        # A token limited to e.g. dns scopes still gets the rest of the overview.
+        return session.config.account, None, ["(not readable: the token lacks the accounts scope)"]
     wanted = session.config.account
     account = next((a for a in accounts if wanted is None or a.get("id") == wanted), None)
     params = {"account_id": account["id"]} if account else None

@@ -42,15 +42,17 @@ class ApplyResult(BaseModel):
     )
 
 
-class ScopeDrift(BaseModel):
-    scope: str = Field(description="kind/scope")
-    changes: int
-    last_verified: str | None = Field(description="Time the last apply verified this scope.")
+class DriftEntry(BaseModel):
+    address: str
+    action: str
+    side: str = Field(description="Which side moved: live, desired, both or unknown.")
+    reason: str
 
 
 class DriftResult(BaseModel):
     in_sync: bool
-    scopes: list[ScopeDrift]
+    differences: list[DriftEntry]
+    notes: list[str]
 
 
 class CommitResult(BaseModel):
@@ -62,9 +64,9 @@ class CommitResult(BaseModel):
 __all__ = [
     "ApplyResult",
     "CommitResult",
+    "DriftEntry",
     "DriftResult",
     "KindScopes",
     "Overview",
     "PlanResult",
-    "ScopeDrift",
 ]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reconciler.desired import load_desired
 from reconciler.engine import Plan, apply_plan, make_plan, parse_targets, render_text
+from reconciler.engine.drift import compute_drift, memo_kinds
 from reconciler.engine.session import load_last_apply
 from reconciler.errors import ApiError, ApprovalError, LockError
 from reconciler.gitinfo import head_commit
+from reconciler.kinds import all_kinds
 from reconciler.mcp.app import McpApp
 from reconciler.mcp.approval import TOKEN_TTL_SECONDS, Channel, Registration, choose_channel
-from reconciler.mcp.models import ApplyResult, DriftResult, PlanResult, ScopeDrift
+from reconciler.mcp.models import ApplyResult, DriftEntry, DriftResult, PlanResult
 
 UNSAFE_HOWTO = (
     "This plan is unsafe, so it cannot be applied from here. Protect rules are never overridden; a threshold "
@@ -117,6 +120,10 @@ def confirm_question(item: Registration, *, max_changes: int = 15) -> str:
 def check_approval(app: McpApp, plan_hash: str, channel: Channel, token: str | None) -> Registration:
     """The registration once ``channel`` approved it (elicitation is checked by the caller first)."""
     if channel is Channel.PAGE:
+        item = app.store.require(plan_hash)
+        if item.page_token is None and item.decision == "pending":
+            # Planned by a client that could ask the user; this one cannot, so it needs its own link.
+            raise ApprovalError(f"plan {plan_hash[:12]} has no approval link yet; call ik_plan to get one")
         return app.store.check_page_approval(plan_hash)
     if channel is Channel.TOKEN:
         return app.store.redeem_token(plan_hash, token)
@@ -155,16 +162,31 @@ async def apply_registered(app: McpApp, item: Registration, channel: Channel) ->
 
 
 async def drift(app: McpApp, targets: Sequence[str]) -> DriftResult:
-    """Which scopes differ from their desired files now, and when an apply last verified each."""
-    plan = await compute_plan(app, targets)
-    verified = load_last_apply(app.settings.last_apply_file).get("scopes", {})
-    scopes = []
-    for summary in plan.scopes:
-        name = f"{summary.kind}/{summary.scope}"
-        changes = summary.create + summary.update + summary.delete
-        record = verified.get(name) or {}
-        scopes.append(ScopeDrift(scope=name, changes=changes, last_verified=record.get("time")))
-    return DriftResult(in_sync=not plan.has_changes, scopes=scopes)
+    """Differences between live state and the desired files here, with the side that moved.
+
+    The side comes from the audit log's last applied value of each resource (the CLI's ``drift`` also plans
+    the commits the last apply verified; that orchestration lives in the CLI, not the engine).
+    """
+    target_list = parse_targets(targets)
+    kinds = memo_kinds(all_kinds())
+    selected = [(t.kind, t.scope) for t in target_list] or None
+    state_dir = app.settings.state_dir
+    base = load_desired(state_dir, kinds, selected=selected)
+    async with app.session(kinds=kinds) as session:
+        report = await compute_drift(
+            session,
+            base,
+            base_label="working tree",
+            base_commit=head_commit(state_dir),
+            targets=target_list,
+            record=load_last_apply(app.settings.last_apply_file),
+            audit_entries=app.audit().entries(),
+        )
+    differences = [
+        DriftEntry(address=item.address, action=item.action, side=item.side, reason=item.reason)
+        for item in report.items
+    ]
+    return DriftResult(in_sync=not report.drifted, differences=differences, notes=report.notes)
 
 
 __all__ = [

@@ -256,7 +256,7 @@ async def ik_apply(
 
 @tool_errors
 async def ik_drift(ctx: Ctx, targets: TargetsArg = None) -> DriftResult:
-    """Which scopes differ from their desired files now (read-only, registers nothing)."""
+    """Differences between live state and the desired files, and which side moved (live or desired)."""
     return await planning.drift(app_of(ctx), targets or [])
 
 

@@ -197,3 +197,14 @@ async def test_unsafe_plan_is_not_offered_for_approval(
         planned.structured_content
     )
     assert refused.is_error and "not registered" in text_of(refused)
+
+
+async def test_plan_from_an_eliciting_client_needs_its_own_link_elsewhere(
+    app: McpApp, server: ReconcilerServer, mode: str
+) -> None:
+    app.page_url = FAKE_PAGE
+    async with client(server, mode, Human()) as asking:
+        h = await plan_hash(asking)
+    async with client(server, mode) as other:
+        refused = await other.call_tool(ToolName.APPLY.value, {"plan_hash": h})
+    assert refused.is_error and "no approval link yet; call ik_plan" in text_of(refused)

@@ -172,10 +172,11 @@ async def test_plan_of_an_unknown_target_is_a_tool_error(server: ReconcilerServe
 async def test_drift(server: ReconcilerServer, mode: str) -> None:
     async with client(server, mode) as c:
         result = await c.call_tool(ToolName.DRIFT.value, {})
-    assert result.structured_content == {
-        "in_sync": False,
-        "scopes": [{"scope": "dns/example.ch", "changes": 4, "last_verified": None}],
-    }
+    data = result.structured_content
+    assert data["in_sync"] is False and len(data["differences"]) == 4
+    assert {"address": "dns/example.ch/app A", "action": "delete", "side": "unknown"}.items() <= (
+        next(d for d in data["differences"] if d["address"] == "dns/example.ch/app A").items()
+    )
 
 
 async def test_git_status_outside_a_repository_says_how_to_start_one(
@@ -221,3 +222,19 @@ async def test_no_tool_output_contains_a_secret(server: ReconcilerServer, state_
     dumped = [json.dumps(result.model_dump(mode="json")) for result in outputs]
     assert any("(sensitive)" in text for text in dumped)
     assert not [text for text in dumped if SECRET in text]
+
+
+async def test_drift_after_an_apply_says_the_desired_side_moved(server: ReconcilerServer, mode: str) -> None:
+    async with client(server, mode, Human()) as c:
+        planned = await c.call_tool(ToolName.PLAN.value, {})
+        await c.call_tool(ToolName.APPLY.value, {"plan_hash": planned.structured_content["plan_hash"]})
+        edit = {
+            "kind": "dns",
+            "scope": "example.ch",
+            "key": "www CNAME",
+            "spec": {"ttl": 900, "value": "example.ch."},
+        }
+        await c.call_tool(ToolName.DESIRED_SET.value, edit)
+        result = await c.call_tool(ToolName.DRIFT.value, {})
+    (difference,) = result.structured_content["differences"]
+    assert difference["address"] == "dns/example.ch/www CNAME" and difference["side"] == "desired"
