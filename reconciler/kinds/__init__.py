@@ -16,10 +16,14 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.dns import KIND as DNS
+from reconciler.kinds.mailbox_security import KIND as MAILBOX_SECURITY
+from reconciler.kinds.share_links import KIND as SHARE_LINKS
 from reconciler.kinds.tags import KIND as TAGS
 from reconciler.kinds.teams import KIND as TEAMS
 
-REGISTRY: tuple[Kind, ...] = tuple(sorted((DNS, TAGS, TEAMS), key=lambda kind: kind.apply_order))
+REGISTRY: tuple[Kind, ...] = tuple(
+    sorted((DNS, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS), key=lambda kind: kind.apply_order)
+)
 
 
 def all_kinds() -> tuple[Kind, ...]:

@@ -1,0 +1,214 @@
+"""The :class:`MailboxSecurityKind` the engine uses, registered as :data:`KIND`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from reconciler.errors import DesiredStateError, PlanError, Reason
+from reconciler.kinds.base import (
+    Action,
+    DesiredObject,
+    DocumentSource,
+    Key,
+    LiveObject,
+    RunContext,
+    SpecModel,
+)
+from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, to_api
+from reconciler.kinds.mailbox_security.spec import (
+    API_FIELDS,
+    KIND_NAME,
+    MailboxSecurity,
+    file_schema,
+    key,
+    mail_domain,
+    normalize,
+    parse_file,
+    remove_mailbox,
+    render_entry,
+    upsert_mailbox,
+)
+
+SENSITIVE: frozenset[str] = frozenset()
+"""No secrets: sender lists and spam settings are plain configuration."""
+IGNORED: frozenset[str] = frozenset(
+    {"password", "full_name", "note", "has_responder", "aliases", "forwarding", "auto_reply"}
+)
+"""Mailbox fields this kind never reads or writes (other concerns, or secrets it has no business with)."""
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class MailboxSecurityKind:
+    """Sender lists and spam handling of the mailboxes of Infomaniak mail hostings."""
+
+    name: ClassVar[str] = KIND_NAME
+    directory: ClassVar[str] = "mail"
+    spec_model: ClassVar[type[SpecModel]] = MailboxSecurity
+    apply_order: ClassVar[int] = 40
+    sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
+
+    # -- files -----------------------------------------------------------------------------------------
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        folder = state_dir / self.directory
+        files: dict[str, Path] = {}
+        if not folder.is_dir():
+            return files
+        for path in sorted(folder.glob("*.yaml")):
+            domain = mail_domain(path.stem)
+            if domain in files:
+                message = f"two files hold mail hosting {domain!r}: {files[domain].name} and {path.name}"
+                raise DesiredStateError([Reason(str(path), None, None, "", message, "mail-duplicate-file")])
+            files[domain] = path
+        return files
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        return self.scope_files(state_dir).get(
+            mail_domain(scope), state_dir / self.directory / f"{mail_domain(scope)}.yaml"
+        )
+
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
+        return parse_file(document, source, domain=mail_domain(Path(source.file).stem))
+
+    def file_schema(self) -> dict[str, Any]:
+        return file_schema()
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        return {obj.key[0]: render_entry(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
+
+    def parse_key(self, text: str) -> Key:
+        return key(text)
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        return upsert_mailbox(document, key, entry)
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        return remove_mailbox(document, key)
+
+    # -- comparison ------------------------------------------------------------------------------------
+    def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
+        return normalize(spec)
+
+    def format_key(self, key: Key) -> str:
+        return key[0]
+
+    def is_unmanaged(self, key: Key, scope: str) -> bool:
+        # Mailboxes are created and deleted in the manager; this kind only tunes existing ones, so a
+        # mailbox left out of the file must never turn into a delete.
+        return True
+
+    def risks(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> list[str]:
+        address = key[0]
+        if action == "create":
+            # The protocol has no plan-time veto hook; risks() is the first hook that sees a create, and a
+            # mailbox that does not exist is a mistake in the file, not something to create.
+            domain = address.rsplit("@", 1)[1]
+            raise PlanError(
+                f"mailbox_security: {address} (in mail/{domain}.yaml) does not exist in the mail hosting "
+                f"{domain}\n"
+                "  this kind manages the settings of existing mailboxes and never creates one\n"
+                "  create the mailbox in the Infomaniak manager, or remove the entry from the file"
+            )
+        if before is None or after is None:
+            return []
+        reasons = []
+        unblocked = sorted(set(before["blocked_senders"]) - set(after["blocked_senders"]))
+        if unblocked:
+            reasons.append(f"unblocks {', '.join(unblocked)}: their mail reaches {address} again")
+        allowed = sorted(set(after["authorized_senders"]) - set(before["authorized_senders"]))
+        if allowed:
+            reasons.append(f"authorizes {', '.join(allowed)}: their mail skips the spam filter")
+        if before["move_spam"] and not after["move_spam"]:
+            reasons.append(f"stops moving spam out of the inbox of {address}")
+        return reasons
+
+    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
+        return 0  # mailboxes are independent of each other
+
+    # -- live ------------------------------------------------------------------------------------------
+    async def _hostings(self, ctx: RunContext) -> list[dict[str, Any]]:
+        cached = ctx.cache.get("mailbox_security/hostings")
+        if cached is None:
+            params: dict[str, Any] = {"service_name": "email_hosting"}
+            if ctx.account_id is not None:
+                params["account_id"] = ctx.account_id
+            cached = await ctx.client.get_all("/1/products", params=params)
+            ctx.cache["mailbox_security/hostings"] = cached
+        hostings: list[dict[str, Any]] = cached
+        return hostings
+
+    async def _hosting_id(self, ctx: RunContext, domain: str) -> int:
+        hostings = await self._hostings(ctx)
+        matches = [
+            h
+            for h in hostings
+            if domain
+            in (mail_domain(str(h.get("customer_name") or "")), mail_domain(str(h.get("fqdn") or "")))
+        ]
+        if len(matches) != 1:
+            file = _shown(self.path_for(ctx.state_dir or Path("state"), domain))
+            if not matches:
+                known = (
+                    ", ".join(sorted(mail_domain(str(h.get("customer_name"))) for h in hostings)) or "none"
+                )
+                raise PlanError(
+                    f"mail hosting {domain!r} does not exist in the account ({file})\n"
+                    f"  mail hostings the token sees: {known}\n"
+                    "  rename the file after one of them, or remove it"
+                )
+            ids = ", ".join(str(h.get("id")) for h in matches)
+            raise PlanError(
+                f"{len(matches)} mail hostings are named {domain!r} (ids {ids}); cannot tell ({file})"
+            )
+        return int(matches[0]["id"])
+
+    async def discover(self, ctx: RunContext) -> list[str]:
+        return sorted(
+            {
+                mail_domain(str(h["customer_name"]))
+                for h in await self._hostings(ctx)
+                if h.get("customer_name")
+            }
+        )
+
+    async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
+        domain = mail_domain(scope)
+        hosting_id = await self._hosting_id(ctx, domain)
+        path = f"/1/mail_hostings/{hosting_id}/mailboxes"
+        objects = []
+        for row in await ctx.client.get_all(path):
+            if any(field not in row for field in API_FIELDS):
+                # A list row without the settings (older API behaviour): read the mailbox itself.
+                row = await ctx.client.get(f"{path}/{row['mailbox_name']}")
+            address = str(row.get("mailbox") or f"{row['mailbox_name']}@{domain}").strip().lower()
+            spec, native = from_api(row, hosting_id)
+            objects.append(LiveObject(key=(address,), spec=spec, native=native))
+        return objects
+
+    async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
+        raise RuntimeError(f"mailbox_security never creates mailboxes ({desired.key[0]}); plan refuses this")
+
+    async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
+        native = live.native
+        if not isinstance(native, LiveMailbox):
+            raise TypeError(f"mailbox_security {live.key}: live object was not built by fetch")
+        body = to_api(normalize(desired.spec), normalize(live.spec), native)
+        if body:
+            await ctx.client.patch(f"/1/mail_hostings/{native.hosting_id}/mailboxes/{native.name}", json=body)
+
+    async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
+        raise RuntimeError(
+            f"mailbox_security never deletes mailboxes ({live.key[0]}); is_unmanaged keeps them"
+        )
+
+
+KIND = MailboxSecurityKind()

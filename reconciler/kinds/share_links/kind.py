@@ -1,0 +1,231 @@
+"""The :class:`ShareLinksKind` the engine uses, registered as :data:`KIND`.
+
+A scope is a drive, named as in kDrive but compared without case (``demo drive``); a key is the path of the
+shared file or folder inside it (``/Marketing/brochure.pdf``). Links missing from the file are deleted
+(subject to ``prune``, thresholds and ``protect`` rules in infomaniak.yaml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from reconciler.errors import DesiredStateError, PlanError, Reason
+from reconciler.kinds.base import (
+    Action,
+    DesiredObject,
+    DocumentSource,
+    Key,
+    LiveObject,
+    RunContext,
+    SpecModel,
+)
+from reconciler.kinds.share_links.api import (
+    LinkTarget,
+    create_body,
+    drives,
+    from_api,
+    inventory,
+    link_path,
+    resolve,
+    update_body,
+)
+from reconciler.kinds.share_links.secret import KEPT, fingerprint_key, read_env
+from reconciler.kinds.share_links.spec import (
+    KIND_NAME,
+    ShareLinkEntry,
+    drive_scope,
+    file_schema,
+    normalize,
+    normalize_path,
+    parse_file,
+    remove_link,
+    render_file,
+    upsert_link,
+)
+
+SENSITIVE: frozenset[str] = frozenset({"password"})
+"""The password state (a salted fingerprint, or ``kept``) enters the plan hash; plans show ``(sensitive)``."""
+IGNORED: frozenset[str] = frozenset(
+    {"url", "views", "access_blocked", "created_by", "created_at", "updated_at"}
+)
+"""Link fields the API sets itself; never compared."""
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _entry(desired: DesiredObject) -> ShareLinkEntry:
+    if not isinstance(desired.spec, ShareLinkEntry):
+        raise TypeError(f"share_links {desired.key}: desired object was not built by parse")
+    return desired.spec
+
+
+def _target(live: LiveObject) -> LinkTarget:
+    if not isinstance(live.native, LinkTarget):
+        raise TypeError(f"share_links {live.key}: live object was not built by fetch")
+    return live.native
+
+
+def _password_value(entry: ShareLinkEntry) -> str:
+    env = entry.password.env if entry.password else None
+    value = read_env(env) if env else None
+    if env is None or value is None:
+        # Planning read the same variable moments ago in this process; reaching this is a changed env.
+        raise PlanError(f"share_links {entry._path} ({entry.where}): environment variable {env} is not set")
+    return value
+
+
+class ShareLinksKind:
+    """Share links of kDrive files and folders, one file per drive."""
+
+    name: ClassVar[str] = KIND_NAME
+    directory: ClassVar[str] = "drive"
+    spec_model: ClassVar[type[SpecModel]] = ShareLinkEntry
+    apply_order: ClassVar[int] = 50
+    sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
+
+    # -- files -----------------------------------------------------------------------------------------
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        folder = state_dir / self.directory
+        files: dict[str, Path] = {}
+        if not folder.is_dir():
+            return files
+        for path in sorted(folder.glob("*.yaml")):
+            scope = drive_scope(path.stem)
+            if scope in files:
+                message = f"two files hold drive {scope!r}: {files[scope].name} and {path.name}; keep one"
+                raise DesiredStateError([Reason(str(path), None, None, "", message, "drive-duplicate-file")])
+            files[scope] = path
+        return files
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        # An existing file keeps its own spelling ("Demo Drive.yaml"); a new one is named after the scope.
+        return self.scope_files(state_dir).get(
+            drive_scope(scope), state_dir / self.directory / f"{drive_scope(scope)}.yaml"
+        )
+
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
+        return parse_file(document, source)
+
+    def file_schema(self) -> dict[str, Any]:
+        return file_schema()
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        return render_file(list(objects))
+
+    def parse_key(self, text: str) -> Key:
+        return (normalize_path(text),)
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        return upsert_link(document, key, entry)
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        return remove_link(document, key)
+
+    # -- comparison ------------------------------------------------------------------------------------
+    def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
+        return normalize(spec, drive_scope(scope))
+
+    def format_key(self, key: Key) -> str:
+        return key[0]
+
+    def is_unmanaged(self, key: Key, scope: str) -> bool:
+        return False  # every live link is managed: one missing from the file is deleted
+
+    def risks(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> list[str]:
+        path = key[0]
+        if after is not None and after.get("password") == KEPT and (before or {}).get("right") != "password":
+            # No plan-time veto hook exists; risks() is the first hook that sees the change. Keeping a
+            # password only works on a link that already has one.
+            raise PlanError(
+                f"share_links {path}: `password: {{keep: true}}` keeps the live link's password, but "
+                f"{'there is no live link' if before is None else 'the live link has none'}\n"
+                "  give the password from the environment: `password: {env: NAME}`"
+            )
+        reasons = []
+        if (
+            after is not None
+            and after["right"] == "public"
+            and (before is None or before["right"] != "public")
+        ):
+            reasons.append(f"makes {path} public: anyone with the URL can open it")
+        if before is not None and after is not None:
+            if before["right"] == "password" and after["right"] != "password":
+                reasons.append(f"removes the password of the link to {path}")
+            if before["valid_until"] is not None and after["valid_until"] is None:
+                reasons.append(f"removes the expiry of the link to {path}: it stays valid forever")
+        if after is not None and after["can_edit"] and not (before or {}).get("can_edit"):
+            reasons.append(f"lets anyone with the link edit {path}")
+        return reasons
+
+    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
+        """Creates first (a wrong path fails before anything else changes), then updates, then deletes."""
+        return {"create": 0, "update": 1, "delete": 2}[action]
+
+    # -- live ------------------------------------------------------------------------------------------
+    async def _drive(self, ctx: RunContext, scope: str) -> tuple[int, str]:
+        wanted = drive_scope(scope)
+        found = await drives(ctx)
+        matches = [d for d in found if drive_scope(str(d.get("name", ""))) == wanted]
+        if len(matches) == 1:
+            return int(matches[0]["id"]), str(matches[0]["name"])
+        file = _shown(self.path_for(ctx.state_dir or Path("state"), wanted))
+        if not matches:
+            known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
+            raise PlanError(
+                f"kDrive {wanted!r} does not exist in the account ({file})\n"
+                f"  drives the token sees: {known}\n"
+                "  name the file after one of them (case does not matter), or remove it"
+            )
+        ids = ", ".join(str(d.get("id")) for d in matches)
+        raise PlanError(f"{len(matches)} drives are named {wanted!r} (ids {ids}); cannot tell ({file})")
+
+    async def discover(self, ctx: RunContext) -> list[str]:
+        return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
+
+    async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
+        scope = drive_scope(scope)
+        drive_id, _ = await self._drive(ctx, scope)
+        objects = []
+        for path, file_id, link in await inventory(ctx, drive_id):
+            password = None
+            if link.get("right") == "password":
+                # The API never returns the password: report what the last apply recorded, or KEPT.
+                password = ctx.secret_fingerprints.get(fingerprint_key(scope, path), KEPT)
+            spec = from_api(link, password=password)
+            objects.append(LiveObject(key=(path,), spec=spec, native=LinkTarget(drive_id, file_id)))
+        return objects
+
+    async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
+        entry = _entry(desired)
+        drive_id, drive_name = await self._drive(ctx, scope)
+        file_id = await resolve(ctx, drive_id, desired.key[0], drive_name=drive_name, where=entry.where)
+        password = _password_value(entry) if entry.password and entry.password.env else None
+        await ctx.client.post(link_path(drive_id, file_id), json=create_body(entry, password))
+
+    async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
+        entry = _entry(desired)
+        target = _target(live)
+        want = self.normalize(entry, scope)
+        have = self.normalize(live.spec, scope)
+        send_password = bool(entry.password and entry.password.env) and (
+            want.get("password") != have.get("password") or entry.rotate
+        )
+        body = update_body(entry, want, have, _password_value(entry) if send_password else None)
+        if body:
+            await ctx.client.put(link_path(target.drive_id, target.file_id), json=body)
+
+    async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
+        target = _target(live)
+        await ctx.client.delete(link_path(target.drive_id, target.file_id))
+
+
+KIND = ShareLinksKind()

@@ -1,0 +1,387 @@
+"""The drive file: the YAML model of one share link, the live model, the normaliser, and whole-file edits.
+
+A drive file (``state/drive/<drive name>.yaml``) maps paths inside the drive to the link that shares them::
+
+    /Marketing/brochure.pdf:
+      right: public
+      can_download: true
+      valid_until: 2030-06-30
+    /Finance/q3-report.xlsx:
+      right: password
+      password: {env: Q3_REPORT_LINK_PASSWORD}
+
+:class:`ShareLinkEntry` is one YAML entry (the desired side); :class:`LiveShareLink` is what the API says
+(the live side). :func:`normalize` reduces both to the same dict; see ``secret.py`` for the password.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, MutableMapping
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from reconciler.errors import PlanError
+from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, SpecModel
+from reconciler.kinds.share_links.secret import KEPT, fingerprint, read_env
+
+KIND_NAME = "share_links"
+
+Right = Literal["public", "password", "inherit"]
+
+CAPABILITIES: dict[str, bool] = {
+    "can_download": True,
+    "can_see_info": True,
+    "can_comment": False,
+    "can_edit": False,
+    "can_see_stats": False,
+    "can_request_access": False,
+}
+"""The link's capabilities (API ``capabilities`` object and body fields) with the defaults the YAML uses."""
+
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+# -- paths --------------------------------------------------------------------------------------------------
+
+
+def normalize_path(raw: object) -> str:
+    """A path inside the drive as used in keys: ``/`` first, no empty or trailing parts, Unicode NFC."""
+    if not isinstance(raw, str):
+        raise ValueError(f"a path inside the drive is a string such as /Marketing/brochure.pdf; got {raw!r}")
+    text = unicodedata.normalize("NFC", raw.strip())
+    if not text.startswith("/"):
+        raise ValueError(
+            f"a path inside the drive starts with '/', e.g. /Marketing/brochure.pdf; got {raw!r}"
+        )
+    parts = [part for part in text.split("/") if part]
+    if not parts:
+        raise ValueError("the drive's root cannot be shared; give the path of a file or folder")
+    if any(part in (".", "..") for part in parts):
+        raise ValueError(f"{raw!r}: '.' and '..' are not allowed in a path; write it out from the root")
+    return "/" + "/".join(parts)
+
+
+def drive_scope(text: str) -> str:
+    """A drive name as used in scopes: stripped and lowercased (targets and file names ignore case)."""
+    return text.strip().lower()
+
+
+# -- dates --------------------------------------------------------------------------------------------------
+
+
+def _to_epoch(raw: Any) -> Any:
+    """YAML ``valid_until`` → epoch seconds. A date alone is midnight UTC (YAML's own reading of a date)."""
+    if raw is None:
+        return None
+    if isinstance(raw, int | float):  # bool too: it is an int
+        raise PydanticCustomError(
+            "share_link_date", "write a date (2030-06-30) or an ISO date-time (2030-06-30T18:00:00+02:00)"
+        )
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            raw = datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
+        except ValueError:
+            raise PydanticCustomError(
+                "share_link_date", "{value!r} is not a date (2030-06-30) or an ISO date-time", {"value": text}
+            ) from None
+    if isinstance(raw, datetime):
+        moment = raw if raw.tzinfo is not None else raw.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+    if isinstance(raw, date):
+        return int(datetime.combine(raw, time(), tzinfo=UTC).timestamp())
+    raise PydanticCustomError("share_link_date", "write a date (2030-06-30) or an ISO date-time")
+
+
+def iso_time(epoch: int | None) -> str | None:
+    """How plans show a moment: ISO 8601 in UTC."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def yaml_time(epoch: int) -> date | str:
+    """How files write a moment: a YAML date when it is midnight UTC, else an ISO date-time in UTC."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.date() if epoch % 86_400 == 0 else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+ValidUntil = Annotated[
+    int | None,
+    BeforeValidator(_to_epoch),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+            "description": "A date (midnight UTC) or an ISO date-time; omit for a link that never expires.",
+        }
+    ),
+]
+
+
+# -- password -----------------------------------------------------------------------------------------------
+
+
+class PasswordRef(SpecModel):
+    """Where a link's password comes from: an environment variable, or the live link itself."""
+
+    env: str | None = Field(
+        default=None,
+        pattern=_ENV_NAME,
+        description="Environment variable holding the password when planning and applying.",
+    )
+    keep: bool = Field(
+        default=False,
+        description="Leave the live link's password as it is (what `import` writes: the API never "
+        "returns passwords).",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.env is None) == (not self.keep):
+            raise PydanticCustomError(
+                "share_link_password", "give exactly one of `env: NAME` or `keep: true`"
+            )
+        return self
+
+
+def _no_literal(raw: Any) -> Any:
+    # The message never repeats the value: it is a password someone just committed by mistake.
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        raise PydanticCustomError(
+            "secret_literal",
+            "never write a password in the file: write `password: {env: NAME}` and export NAME "
+            "(or `password: {keep: true}` to leave the live password alone)",
+        )
+    return raw
+
+
+Password = Annotated[PasswordRef | None, BeforeValidator(_no_literal)]
+
+
+# -- models -------------------------------------------------------------------------------------------------
+
+
+class ShareLinkEntry(SpecModel):
+    """One share link in a drive file; omitted capabilities take the documented defaults."""
+
+    right: Right = Field(
+        description="Who may open the link: `public` (anyone with the URL), `password` (anyone with the "
+        "URL and the password) or `inherit` (only users of the drive who may see the file)."
+    )
+    can_download: bool = Field(default=True, description="Visitors may download the content.")
+    can_see_info: bool = Field(default=True, description="Visitors may see the file's information.")
+    can_comment: bool = Field(default=False, description="Visitors may comment.")
+    can_edit: bool = Field(default=False, description="Visitors may edit the content (office files).")
+    can_see_stats: bool = Field(default=False, description="Visitors may see the link's statistics.")
+    can_request_access: bool = Field(
+        default=False, description="Signed-in visitors may ask to join the folder (folders only)."
+    )
+    valid_until: ValidUntil = None
+    password: Password = Field(
+        default=None,
+        description="Only with `right: password`: `{env: NAME}` or `{keep: true}`; never the password.",
+    )
+    rotate: bool = Field(
+        default=False,
+        description="Send the password from `env` on every apply, even when its fingerprint is unchanged.",
+    )
+
+    # Set by the parser: normalize() needs the path for the per-link salt and both for its error messages.
+    _path: str = PrivateAttr(default="")
+    _origin: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _password_rules(self) -> Self:
+        if self.right == "password" and self.password is None:
+            raise PydanticCustomError(
+                "share_link_password",
+                "a `right: password` link needs `password: {env: NAME}` (the password comes from that "
+                "environment variable) or `password: {keep: true}` (leave the live password alone)",
+            )
+        if self.right != "password" and self.password is not None:
+            raise PydanticCustomError(
+                "share_link_password", "`password` is only used with `right: password`; remove it"
+            )
+        if self.rotate and (self.password is None or self.password.env is None):
+            raise PydanticCustomError(
+                "share_link_rotate", "`rotate: true` needs a password from the environment: `{env: NAME}`"
+            )
+        return self
+
+    def locate(self, path: str, origin: str) -> None:
+        self._path = path
+        self._origin = origin
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the entry, for messages."""
+        return self._origin or "the desired-state file"
+
+
+class LiveShareLink(SpecModel):
+    """A link as the API reports it; ``password`` is filled from the fingerprints recorded at apply."""
+
+    right: Right
+    can_download: bool
+    can_see_info: bool
+    can_comment: bool
+    can_edit: bool
+    can_see_stats: bool
+    can_request_access: bool
+    valid_until: int | None = None
+    password: str | None = Field(
+        default=None, description="Recorded fingerprint, KEPT when unknown, None when not protected."
+    )
+
+
+# -- normaliser ---------------------------------------------------------------------------------------------
+
+
+def desired_password(entry: ShareLinkEntry, scope: str) -> str | None:
+    """The password state the desired entry asks for: None, KEPT, or the env value's fingerprint."""
+    if entry.right != "password" or entry.password is None:
+        return None
+    if entry.password.keep:
+        return KEPT
+    env = entry.password.env
+    assert env is not None  # one of env / keep, checked by PasswordRef
+    if not entry._path:
+        raise TypeError("share_links: a desired entry must come from parse(), which records its path")
+    value = read_env(env)
+    if value is None:
+        raise PlanError(
+            f"share_links {entry._path} ({entry.where}): environment variable {env} is not set or empty\n"
+            f"  export {env} with the link's password before planning and applying\n"
+            "  or write `password: {keep: true}` to leave the live password alone"
+        )
+    return fingerprint(scope, entry._path, value)
+
+
+def normalize(spec: SpecModel, scope: str) -> dict[str, Any]:
+    """Canonical form of both sides: right, capabilities, expiry in ISO UTC, and the password state.
+
+    ``password`` appears only for protected links (the engine shows it as ``(sensitive)``); ``rotate``
+    only on the desired side, so that setting it always plans an update.
+    """
+    if not isinstance(spec, ShareLinkEntry | LiveShareLink):
+        raise TypeError(f"not a share_links spec: {type(spec).__name__}")
+    result: dict[str, Any] = {"right": spec.right}
+    result.update({name: getattr(spec, name) for name in CAPABILITIES})
+    result["valid_until"] = iso_time(spec.valid_until)
+    password = desired_password(spec, scope) if isinstance(spec, ShareLinkEntry) else spec.password
+    if password is not None:
+        result["password"] = password
+    if isinstance(spec, ShareLinkEntry) and spec.rotate:
+        result["rotate"] = True
+    return result
+
+
+# -- files --------------------------------------------------------------------------------------------------
+
+
+def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
+    """Desired objects of a drive file; every problem goes to ``source`` with its position."""
+    if document is None:
+        return []
+    if not isinstance(document, Mapping):
+        source.error((), "a drive file maps paths inside the drive to share links", rule="drive-document")
+        return []
+    objects: list[DesiredObject] = []
+    for raw_key, entry in document.items():
+        where: tuple[str | int, ...] = (str(raw_key),)
+        try:
+            path = normalize_path(raw_key)
+        except ValueError as exc:
+            source.error(where, str(exc), rule="drive-path")
+            continue
+        if not isinstance(entry, Mapping):
+            source.error(where, "give the link as a mapping with at least `right`", rule="drive-entry")
+            continue
+        spec = source.validate(ShareLinkEntry, entry, where)
+        if not isinstance(spec, ShareLinkEntry):
+            continue
+        located = source.locate(where)
+        spec.locate(path, f"{located.file}:{located.line}" if located.line else located.file)
+        objects.append(DesiredObject(key=(path,), spec=spec, located=located))
+    return objects
+
+
+def render_entry(spec: SpecModel) -> dict[str, Any]:
+    """The YAML entry of a link. Every capability is written, so a review sees what visitors may do.
+
+    A live protected link becomes ``password: {keep: true}``: the API never returns a password, and
+    ``keep`` plans to zero changes until the file asks for a password from the environment.
+    """
+    if not isinstance(spec, ShareLinkEntry | LiveShareLink):
+        raise TypeError(f"not a share_links spec: {type(spec).__name__}")
+    entry: dict[str, Any] = {"right": spec.right}
+    entry.update({name: getattr(spec, name) for name in CAPABILITIES})
+    if spec.valid_until is not None:
+        entry["valid_until"] = yaml_time(spec.valid_until)
+    if isinstance(spec, ShareLinkEntry):
+        if spec.password is not None:
+            entry["password"] = spec.password.model_dump(exclude_defaults=True)
+        if spec.rotate:
+            entry["rotate"] = True
+    elif spec.right == "password":
+        entry["password"] = {"keep": True}
+    return entry
+
+
+def render_file(objects: list[DesiredObject | LiveObject]) -> dict[str, Any]:
+    return {obj.key[0]: render_entry(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
+
+
+def _doc_key(document: Mapping[Any, Any], path: str) -> Any:
+    for raw in document:
+        try:
+            if normalize_path(raw) == path:
+                return raw
+        except ValueError:
+            continue
+    return None
+
+
+def upsert_link(document: Any, key: Key, entry: Any) -> Any:
+    """Put ``entry`` under the path ``key`` in a round-trip document, in place."""
+    if not isinstance(entry, Mapping):
+        raise ValueError("a share_links entry is a mapping with at least `right` (see docs/format-drive.md)")
+    if document is None:
+        document = {}
+    if not isinstance(document, MutableMapping):
+        raise ValueError("the drive file is not a mapping of paths to share links")
+    existing = _doc_key(document, key[0])
+    document[existing if existing is not None else key[0]] = entry
+    return document
+
+
+def remove_link(document: Any, key: Key) -> bool:
+    """Remove the link of path ``key`` from a round-trip document in place; False when it was not there."""
+    if not isinstance(document, MutableMapping):
+        return False
+    existing = _doc_key(document, key[0])
+    if existing is None:
+        return False
+    del document[existing]
+    return True
+
+
+def file_schema() -> dict[str, Any]:
+    """JSON Schema of a whole drive file."""
+    entry = ShareLinkEntry.model_json_schema()
+    defs: dict[str, Any] = entry.pop("$defs", {})
+    defs["ShareLinkEntry"] = entry
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "kDrive share links file (state/drive/<drive name>.yaml)",
+        "description": "Paths inside the drive (starting with '/') mapped to the share link of that file or "
+        "folder. Links absent from the file are deleted. See docs/format-drive.md.",
+        "type": ["object", "null"],
+        "propertyNames": {"pattern": "^/"},
+        "additionalProperties": {"$ref": "#/$defs/ShareLinkEntry"},
+        "$defs": defs,
+    }
