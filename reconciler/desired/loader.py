@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,9 +31,10 @@ def _field_path(path: Sequence[str | int]) -> str:
 class FileSource:
     """A loaded file that kinds validate entries against; collects every positioned problem."""
 
-    def __init__(self, file: str, document: Any) -> None:
+    def __init__(self, file: str, document: Any, *, defaults: Mapping[str, Any] | None = None) -> None:
         self.file = file
         self.document = document
+        self.defaults: Mapping[str, Any] = dict(defaults or {})
         self.reasons: list[Reason] = []
 
     def locate(self, path: tuple[str | int, ...]) -> Located:
@@ -114,9 +115,11 @@ def _validate_plain(model: type[_M], raw: Any, source: FileSource) -> _M | None:
         return None
 
 
-def parse_document(kind: Kind, document: Any, *, file: str) -> tuple[list[DesiredObject], list[Reason]]:
+def parse_document(
+    kind: Kind, document: Any, *, file: str, defaults: Mapping[str, Any] | None = None
+) -> tuple[list[DesiredObject], list[Reason]]:
     """Parse one already-loaded document of ``kind``; returns objects and problems (for in-place edits)."""
-    source = FileSource(file, document)
+    source = FileSource(file, document, defaults=defaults)
     objects = kind.parse(document, source)
     keys: dict[tuple[str, ...], DesiredObject] = {}
     for obj in objects:
@@ -161,7 +164,9 @@ def load_desired(
             except DesiredStateError as exc:
                 reasons.extend(exc.reasons)
                 continue
-            objects, problems = parse_document(kind, document, file=shown)
+            objects, problems = parse_document(
+                kind, document, file=shown, defaults=config.defaults.model_dump()
+            )
             reasons.extend(problems)
             state.scopes.append(ScopeDesired(kind=kind, scope=scope, file=shown, objects=objects))
     if reasons:

@@ -47,6 +47,8 @@ class DocumentSource(Protocol):
     """What a kind gets when it parses a file: positioned validation and error reporting."""
 
     file: str
+    defaults: Mapping[str, Any]
+    """The ``defaults`` section of infomaniak.yaml (e.g. ``ttl``), for values a file leaves out."""
 
     def validate(self, model: type[SpecModel], raw: Any, path: tuple[str | int, ...]) -> SpecModel | None:
         """Validate ``raw`` (found at ``path`` in the document) as ``model``; record positioned errors."""

@@ -95,3 +95,20 @@ def test_round_trip_edit_keeps_comments(tmp_path: Path) -> None:
     written = path.read_text()
     assert "# zone notes" in written and "# the first" in written and "b:" in written
     assert dump_yaml(load_yaml_text(written, file="f.yaml")) == written
+
+
+def test_account_defaults_reach_the_kinds(tmp_path: Path) -> None:
+    from reconciler.kinds import get_kind
+
+    root = _state(
+        tmp_path,
+        {
+            "infomaniak.yaml": "defaults:\n  ttl: 300\n",
+            "dns/example.ch.yaml": "www:\n  type: A\n  value: 192.0.2.1\nmail:\n  type: A\n  ttl: 900\n"
+            "  value: 192.0.2.2\n",
+        },
+    )
+    state = load_desired(root, [get_kind("dns")])
+    dns = get_kind("dns")
+    ttls = {o.key[0]: dns.normalize(o.spec, "example.ch")["ttl"] for o in state.scopes[0].objects}
+    assert ttls == {"www": 300, "mail": 900}

@@ -21,8 +21,11 @@ from reconciler.kinds.base import Located, RunContext, SpecModel
 class FakeSource:
     """A DocumentSource whose errors are ``(path, message, rule)`` tuples."""
 
-    def __init__(self, file: str = "state/dns/example.ch.yaml") -> None:
+    def __init__(
+        self, file: str = "state/dns/example.ch.yaml", defaults: dict[str, Any] | None = None
+    ) -> None:
         self.file = file
+        self.defaults: dict[str, Any] = defaults or {}
         self.errors: list[tuple[tuple[str | int, ...], str, str]] = []
 
     def validate(self, model: type[SpecModel], raw: Any, path: tuple[str | int, ...]) -> SpecModel | None:

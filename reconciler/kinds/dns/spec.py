@@ -219,7 +219,11 @@ def _check_name(
         )
         return []
     return [
-        DesiredObject(key=(name, rtype), spec=record.to_record_set(), located=source.locate(path))
+        DesiredObject(
+            key=(name, rtype),
+            spec=record.to_record_set(default_ttl=source.defaults.get("ttl")),
+            located=source.locate(path),
+        )
         for rtype, (path, record) in accepted.items()
     ]
 
