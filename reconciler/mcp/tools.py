@@ -236,7 +236,7 @@ async def ik_apply(
         Field(description="Only in token approval mode: the token ik_plan returned.", max_length=100),
     ] = None,
 ) -> Annotated[CallToolResult, ApplyResult]:
-    """Apply exactly the approved plan. Re-checks live state first and refuses a stale plan."""
+    """Apply exactly the plan the user approved (as ik_plan said). Re-checks live state; refuses if stale."""
     app = app_of(ctx)
     app.require_writable()
     channel = settle(confirm, plan_hash)
@@ -277,7 +277,8 @@ async def ik_git_commit(
     ctx: Ctx,
     message: Annotated[str, Field(description="Commit message.", min_length=1, max_length=2000)],
     branch: Annotated[
-        str | None, Field(description="New branch to commit on (for a pull request); omit for current.")
+        str | None,
+        Field(description="New branch to commit on (for a pull request); omit for current.", max_length=200),
     ] = None,
 ) -> CommitResult:
     """Commit the changes under the desired-state directory (only there)."""
@@ -292,7 +293,7 @@ async def ik_audit_log(
     event: Annotated[str | None, Field(description="e.g. applied, failed, refused, apply_done.")] = None,
     plan_hash: Annotated[str | None, Field(description="Hash or its prefix.", max_length=64)] = None,
     since: Annotated[str | None, Field(description="ISO time, e.g. 2026-01-31.")] = None,
-    limit: Annotated[int, Field(ge=1, le=history.MAX_LIMIT)] = 20,
+    limit: Annotated[int, Field(description="Entries to return.", ge=1, le=history.MAX_LIMIT)] = 20,
 ) -> str:
     """Latest audit log entries (plans approved, changes applied or failed, refusals), newest last."""
     entries = app_of(ctx).audit().entries()

@@ -41,7 +41,7 @@ async def test_tools_list_names_titles_annotations_and_schemas(server: Reconcile
             spec.open_world,
         )
         for name, prop in tool.input_schema.get("properties", {}).items():
-            assert prop.get("description") or name == "limit", f"{tool.name}.{name} has no description"
+            assert prop.get("description"), f"{tool.name}.{name} has no description"
     apply = listed[ToolName.APPLY.value]
     # The human's confirmation is filled by a resolver: the model cannot even see it, let alone fill it.
     assert set(apply.input_schema["properties"]) == {"plan_hash", "approval_token"}
