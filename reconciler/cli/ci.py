@@ -37,7 +37,13 @@ from reconciler.engine.render import (
 )
 from reconciler.engine.session import load_last_apply
 from reconciler.errors import DesiredStateError, PlanError, SettingsError
-from reconciler.gitinfo import default_branch_ref, describe_commit, exported_state, resolve_commit
+from reconciler.gitinfo import (
+    DIRTY_SUFFIX,
+    default_branch_ref,
+    describe_commit,
+    exported_state,
+    resolve_commit,
+)
 from reconciler.kinds import all_kinds
 from reconciler.settings import Settings
 
@@ -90,6 +96,9 @@ def _applied_states(
     kinds = [item.kind for item in base.scopes]
     result: dict[str, DesiredState] = {}
     for commit in sorted(set(scope_commits(record).values())):
+        if commit.endswith(DIRTY_SUFFIX):
+            notes.append(f"the last apply was made from uncommitted changes on {commit[:12]}")
+            continue
         if resolve_commit(state_dir, commit) is None:
             notes.append(f"the last apply's commit {commit[:12]} is not in this clone (fetch full history)")
             continue
