@@ -109,7 +109,11 @@ def _write(path: Path, file: str, before: str, document: Any) -> EditResult:
     after = dump_yaml(document)
     if after == before:
         return EditResult(file, False, "")
-    write_text_atomic(path, after)
+    try:
+        write_text_atomic(path, after)
+    except OSError as exc:
+        reason = Reason(file, None, None, "", f"cannot write: {exc.strerror or exc}", "io")
+        raise DesiredStateError([reason]) from exc
     return EditResult(file, True, _diff(before, after, file))
 
 

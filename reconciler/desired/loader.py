@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from reconciler.desired.config import CONFIG_FILE, AccountConfig
-from reconciler.desired.yamlio import display_path, load_yaml_file, position
+from reconciler.desired.yamlio import display_path, load_yaml_file, load_yaml_file_read_only, position
 from reconciler.errors import DesiredStateError, Reason
 from reconciler.kinds.base import DesiredObject, Kind, Located, SpecModel
 
@@ -160,7 +160,7 @@ def load_desired(
                 continue
             shown = display_path(path)
             try:
-                document = load_yaml_file(path, file=shown)
+                document = load_yaml_file_read_only(path, file=shown)
             except DesiredStateError as exc:
                 reasons.extend(exc.reasons)
                 continue

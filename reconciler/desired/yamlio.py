@@ -64,6 +64,32 @@ def load_yaml_file(path: Path, *, file: str | None = None) -> Any:
     return load_yaml_text(text, file=shown)
 
 
+_READ_ONLY_CACHE: dict[Path, tuple[str, Any]] = {}
+_READ_ONLY_CACHE_SIZE = 512
+
+
+def load_yaml_file_read_only(path: Path, *, file: str | None = None) -> Any:
+    """Like :func:`load_yaml_file`, but reuses the parse of unchanged text; callers must not mutate it.
+
+    One apply parses each file up to three times (plan, stale check, verification); round-trip parsing
+    costs about 2 ms per record, so a large zone is worth parsing once.
+    """
+    shown = file or display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return load_yaml_file(path, file=shown)  # the uncached path words the error
+    key = path.resolve()
+    cached = _READ_ONLY_CACHE.get(key)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    document = load_yaml_text(text, file=shown)
+    if len(_READ_ONLY_CACHE) >= _READ_ONLY_CACHE_SIZE:
+        _READ_ONLY_CACHE.pop(next(iter(_READ_ONLY_CACHE)))
+    _READ_ONLY_CACHE[key] = (text, document)
+    return document
+
+
 def dump_yaml(document: Any) -> str:
     """Serialise a document (round-trip structures or plain data) to text."""
     buffer = io.StringIO()
