@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager, contextmanager
 from html import escape
 from importlib import resources
 from string import Template
+from typing import Literal
 from urllib.parse import parse_qs
 
 import anyio
@@ -162,22 +163,25 @@ def bind_loopback(port: int = 0) -> socket.socket:
 
 
 @asynccontextmanager
-async def serve_asgi(app: Starlette, sock: socket.socket, *, lifespan: str = "off") -> AsyncIterator[None]:
-    """Serve ``app`` on ``sock`` in the background for the duration of the block."""
+async def serve_asgi(
+    app: Starlette, sock: socket.socket, *, lifespan: Literal["on", "off"] = "off"
+) -> AsyncIterator[None]:
+    """Serve ``app`` on ``sock`` in the background for the block's duration, then close the socket."""
     # log_config=None: uvicorn must not reconfigure logging (its access log writes to stdout, which
     # carries the MCP protocol under stdio).
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan=lifespan)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan=lifespan)
     server = _QuietServer(config)
-    async with anyio.create_task_group() as group:
-        group.start_soon(server.serve, [sock])
-        while not server.started:
-            if server.should_exit:
-                raise RuntimeError("the HTTP server did not start")
-            await anyio.sleep(0.01)
-        try:
-            yield
-        finally:
-            server.should_exit = True
+    with sock:
+        async with anyio.create_task_group() as group:
+            group.start_soon(server.serve, [sock])
+            while not server.started:
+                if server.should_exit:
+                    raise RuntimeError("the HTTP server did not start")
+                await anyio.sleep(0.01)
+            try:
+                yield
+            finally:
+                server.should_exit = True
 
 
 @asynccontextmanager

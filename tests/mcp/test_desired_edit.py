@@ -178,3 +178,12 @@ def test_kind_folder_symlinked_outside_is_refused(tmp_path: Path) -> None:
 
 def test_a_plain_scope_stays_inside(state_dir: Path) -> None:
     assert scope_path(state_dir, DNS, "Example.CH.") == state_dir / "dns" / "example.ch.yaml"
+
+
+def test_unwritable_file_is_a_desired_state_error(state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path, text: str) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("reconciler.desired.edit.write_text_atomic", refuse)
+    with pytest.raises(DesiredStateError, match="cannot write: Permission denied"):
+        set_entry(state_dir, DNS, "example.ch", "api A", {"value": "203.0.113.7"})

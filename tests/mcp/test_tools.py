@@ -238,3 +238,12 @@ async def test_drift_after_an_apply_says_the_desired_side_moved(server: Reconcil
         result = await c.call_tool(ToolName.DRIFT.value, {})
     (difference,) = result.structured_content["differences"]
     assert difference["address"] == "dns/example.ch/www CNAME" and difference["side"] == "desired"
+
+
+async def test_read_only_refuses_even_a_direct_call(app: McpApp) -> None:
+    from reconciler.errors import SettingsError
+    from reconciler.mcp.live import import_live
+
+    app.read_only = True
+    with pytest.raises(SettingsError, match="--read-only"):
+        await import_live(app, "dns", "demo-shop.ch", overwrite=False)
