@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,7 @@ class Human:
         self.asked.append(params.message)
         if self.action == "accept":
             return types.ElicitResult(action="accept", content={"approve": self.approve})
-        return types.ElicitResult(action=self.action)  # type: ignore[arg-type]
+        return types.ElicitResult(action="decline" if self.action == "decline" else "cancel")
 
 
 def client(server: ReconcilerServer, mode: str, human: Human | None = None, **kwargs: Any) -> Client:
@@ -76,6 +75,3 @@ def client(server: ReconcilerServer, mode: str, human: Human | None = None, **kw
 
 def text_of(result: types.CallToolResult) -> str:
     return "".join(item.text for item in result.content if isinstance(item, types.TextContent))
-
-
-ClientFactory = Callable[..., Client]

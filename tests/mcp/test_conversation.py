@@ -71,5 +71,5 @@ async def test_conversation(repo: git.Repo, state_dir: Path, server: ReconcilerS
     assert str(repo.head.commit.message).strip() == "dns: add api.example.ch"
     assert not repo.is_dirty(path="state", untracked_files=True)
     # The audit log and sandbox state next to the state directory stay out of the commit.
-    committed = [str(item.path) for item in repo.head.commit.tree.traverse() if item.type == "blob"]
-    assert committed and all(path.startswith("state/") for path in committed)
+    blobs = repo.git.ls_tree("-r", "--name-only", "HEAD").splitlines()
+    assert blobs and all(path.startswith("state/") for path in blobs)

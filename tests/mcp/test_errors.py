@@ -17,8 +17,8 @@ from reconciler.errors import (
 from reconciler.mcp.errors import NEXT_STEP, describe, next_step, tool_errors
 
 
-def _all_subclasses(cls: type) -> set[type]:
-    found = set()
+def _all_subclasses(cls: type[Exception]) -> set[type[Exception]]:
+    found: set[type[Exception]] = set()
     for sub in cls.__subclasses__():
         found |= {sub, *_all_subclasses(sub)}
     return found
@@ -38,7 +38,8 @@ def test_subclasses_defined_elsewhere_still_get_a_next_step() -> None:
 
 
 def test_git_errors_are_mapped() -> None:
-    for cls in (git.GitError, *_all_subclasses(git.GitError)):
+    family: list[type[Exception]] = [git.GitError, *_all_subclasses(git.GitError)]
+    for cls in family:
         assert next_step(cls.__new__(cls))
 
 

@@ -35,7 +35,7 @@ def test_commit_takes_only_the_state_directory(repo: git.Repo, tmp_path: Path, s
     repo.git.add("notes.txt")  # staged by another person: must stay out of our commit
     result = commit(state_dir, "Desired state")
     assert result.files == ["state/dns/example.ch.yaml", "state/infomaniak.yaml"]
-    committed = sorted(str(item.path) for item in repo.head.commit.tree.traverse() if item.type == "blob")
+    committed = sorted(repo.git.ls_tree("-r", "--name-only", "HEAD").splitlines())
     assert committed == ["state/dns/example.ch.yaml", "state/infomaniak.yaml"]
     assert "notes.txt" in repo.git.diff("--cached", "--name-only")
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import mcp_types as types
 import pytest
 
+from reconciler.errors import SettingsError
 from reconciler.mcp import McpApp, ReconcilerServer, ToolName, build_server
+from reconciler.mcp.live import import_live
 from reconciler.mcp.server import TOOLS, mutating_tools
 from tests.mcp.conftest import MODES, SECRET, Human, client, text_of
 
@@ -203,21 +206,22 @@ async def test_no_tool_output_contains_a_secret(server: ReconcilerServer, state_
     path = state_dir / "dns" / "example.ch.yaml"
     path.write_text(path.read_text() + f"# token: {SECRET}\n")
     outputs: list[types.CallToolResult] = []
+    calls: list[tuple[ToolName, dict[str, Any]]] = [
+        (ToolName.OVERVIEW, {}),
+        (ToolName.LIVE_GET, {"kind": "dns", "scope": "example.ch"}),
+        (ToolName.DESIRED_GET, {"kind": "dns", "scope": "example.ch"}),
+        (ToolName.VALIDATE, {}),
+        (ToolName.PLAN, {}),
+        (ToolName.DRIFT, {}),
+        (ToolName.GIT_STATUS, {"diff": True}),
+        (ToolName.AUDIT_LOG, {}),
+        (
+            ToolName.DESIRED_SET,
+            {"kind": "dns", "scope": "example.ch", "key": "x A", "spec": {"value": SECRET}},
+        ),
+    ]
     async with client(server, mode, Human()) as c:
-        for name, args in [
-            (ToolName.OVERVIEW, {}),
-            (ToolName.LIVE_GET, {"kind": "dns", "scope": "example.ch"}),
-            (ToolName.DESIRED_GET, {"kind": "dns", "scope": "example.ch"}),
-            (ToolName.VALIDATE, {}),
-            (ToolName.PLAN, {}),
-            (ToolName.DRIFT, {}),
-            (ToolName.GIT_STATUS, {"diff": True}),
-            (ToolName.AUDIT_LOG, {}),
-            (
-                ToolName.DESIRED_SET,
-                {"kind": "dns", "scope": "example.ch", "key": "x A", "spec": {"value": SECRET}},
-            ),
-        ]:
+        for name, args in calls:
             outputs.append(await c.call_tool(name.value, args))
     dumped = [json.dumps(result.model_dump(mode="json")) for result in outputs]
     assert any("(sensitive)" in text for text in dumped)
@@ -241,9 +245,6 @@ async def test_drift_after_an_apply_says_the_desired_side_moved(server: Reconcil
 
 
 async def test_read_only_refuses_even_a_direct_call(app: McpApp) -> None:
-    from reconciler.errors import SettingsError
-    from reconciler.mcp.live import import_live
-
     app.read_only = True
     with pytest.raises(SettingsError, match="--read-only"):
         await import_live(app, "dns", "demo-shop.ch", overwrite=False)
