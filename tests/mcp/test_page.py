@@ -67,6 +67,8 @@ async def test_page_shows_the_escaped_plan_and_a_csrf_form(base: str, item: Regi
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
+    # A no-referrer policy makes browsers send `Origin: null` with the form, which the POST check refuses.
+    assert page.headers["referrer-policy"] == "same-origin" and "no-referrer" not in page.text
 
 
 async def test_approve(base: str, item: Registration, store: ApprovalStore) -> None:
