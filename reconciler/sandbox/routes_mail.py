@@ -66,7 +66,7 @@ _PERMISSIONS = {
     "can_restore_emails": True,
     "can_manage_rules": True,
     "can_access_logs": True,
-    "is_linked_to_user": False,
+    "is_linked_to_user": "0",  # a string in the 2025 spec, like is_used_for_account
 }
 
 # A mailbox as served, in the spec's key order; a stored mailbox only overrides what differs.
@@ -256,8 +256,8 @@ def _validate_patch(body: dict[str, Any], mailbox: dict[str, Any]) -> dict[str, 
             if senders is not None:
                 # Locked entries are set at the hosting level: a PATCH cannot remove them.
                 locked = [s for s in _stored_senders(mailbox.get(field, [])) if s["locked"]]
-                kept = [s for s in locked if s["email"] not in senders]
-                updates[field] = kept + [{"email": s, "locked": False} for s in senders]
+                emails = {s["email"] for s in locked}
+                updates[field] = locked + [{"email": s, "locked": False} for s in senders if s not in emails]
     for field in _FLAGS:
         if field in body:
             value = body[field]

@@ -39,9 +39,10 @@ IGNORED: frozenset[str] = frozenset(
 """Mailbox fields this kind never reads or writes (other concerns, or secrets it has no business with)."""
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, state_dir: Path) -> str:
+    """A file as messages name it: relative to the state directory's parent (``state/mail/x.yaml``)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(state_dir.resolve().parent))
     except ValueError:
         return str(path)
 
@@ -155,7 +156,8 @@ class MailboxSecurityKind:
             in (mail_domain(str(h.get("customer_name") or "")), mail_domain(str(h.get("fqdn") or "")))
         ]
         if len(matches) != 1:
-            file = _shown(self.path_for(ctx.state_dir or Path("state"), domain))
+            state_dir = ctx.state_dir or Path("state")
+            file = _shown(self.path_for(state_dir, domain), state_dir)
             if not matches:
                 known = (
                     ", ".join(sorted(mail_domain(str(h.get("customer_name"))) for h in hostings)) or "none"

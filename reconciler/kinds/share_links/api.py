@@ -86,6 +86,10 @@ async def inventory(ctx: RunContext, drive_id: int) -> list[tuple[str, int, dict
         file_id = int(row["id"])
         path = normalize_path(row["path"])
         nodes[path] = Node(file_id, row.get("type") == "dir")
+        parent = path.rsplit("/", 1)[0] or "/"
+        if isinstance(row.get("parent_id"), int):
+            # The parent is a folder we now know the id of: a new link next to this one lists one folder.
+            nodes.setdefault(parent, Node(row["parent_id"], True))
         link = row.get("sharelink")
         if not isinstance(link, Mapping):
             # The listing is documented with `sharelink`; read the link itself if an answer lacks it.
@@ -132,8 +136,7 @@ async def resolve(ctx: RunContext, drive_id: int, path: str, *, drive_name: str,
     folder = nodes[parent]
     if not folder.is_dir:
         raise ApiNotFound(
-            f"share_links {path} ({where}): {parent} is a file, not a folder, in drive {drive_name!r}",
-            code="object_not_found",
+            f"share_links {path} ({where}): {parent} is a file, not a folder, in drive {drive_name!r}"
         )
     names = await _children(ctx, drive_id, parent, folder.id)
     if path not in nodes:
@@ -141,8 +144,7 @@ async def resolve(ctx: RunContext, drive_id: int, path: str, *, drive_name: str,
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ApiNotFound(
             f"share_links {path} ({where}): drive {drive_name!r} has no {name!r} in {parent}{hint}\n"
-            "  fix the path in the file, or create the file in kDrive first",
-            code="object_not_found",
+            "  fix the path in the file, or create the file in kDrive first"
         )
     return nodes[path].id
 

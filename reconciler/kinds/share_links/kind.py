@@ -53,9 +53,10 @@ IGNORED: frozenset[str] = frozenset(
 """Link fields the API sets itself; never compared."""
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, state_dir: Path) -> str:
+    """A file as messages name it: relative to the state directory's parent (``state/mail/x.yaml``)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(state_dir.resolve().parent))
     except ValueError:
         return str(path)
 
@@ -177,7 +178,8 @@ class ShareLinksKind:
         matches = [d for d in found if drive_scope(str(d.get("name", ""))) == wanted]
         if len(matches) == 1:
             return int(matches[0]["id"]), str(matches[0]["name"])
-        file = _shown(self.path_for(ctx.state_dir or Path("state"), wanted))
+        state_dir = ctx.state_dir or Path("state")
+        file = _shown(self.path_for(state_dir, wanted), state_dir)
         if not matches:
             known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
             raise PlanError(
