@@ -12,24 +12,15 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-import reconciler.cli as cli
 from reconciler.mcp import McpApp, ToolName
 from reconciler.mcp.transport import serve_http
 from tests.mcp.conftest import SECRET, text_of
 
 pytestmark = pytest.mark.anyio
 
-# Until the `mcp` verb is listed in reconciler.cli.VERB_MODULES, run the same main() with it added.
-_LAUNCHER = (
-    "import sys; import reconciler.cli as cli; from reconciler.cli import mcp; "
-    "cli.VERB_MODULES = (*cli.VERB_MODULES, mcp); sys.exit(cli.main(sys.argv[1:]))"
-)
-
 
 def _command(*args: str) -> list[str]:
-    if any(module.__name__.endswith(".mcp") for module in cli.VERB_MODULES):
-        return ["-m", "reconciler", *args]
-    return ["-c", _LAUNCHER, *args]
+    return ["-m", "reconciler", *args]
 
 
 @pytest.mark.e2e
