@@ -476,3 +476,10 @@ def test_upsert_and_remove_edit_in_place_and_keep_comments():
     assert list(document) == ["ceo@example.ch"]
     with pytest.raises(ValueError, match="mapping"):
         KIND.upsert_entry(document, ("ceo@example.ch",), "blocked")
+
+
+def test_the_documented_example_is_valid():
+    text = (REPO / "docs" / "format-mail.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    objects, errors = parse_text(example)
+    assert errors == [] and len(objects) == 3

@@ -499,3 +499,10 @@ def test_upsert_and_remove_edit_in_place_and_keep_comments():
     assert KIND.remove_entry(document, ("/Marketing/a.pdf",)) is True
     assert KIND.remove_entry(document, ("/Marketing/a.pdf",)) is False
     assert list(document) == ["/b.pdf"]
+
+
+def test_the_documented_example_is_valid():
+    text = (REPO / "docs" / "format-drive.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    objects, errors = parse_text(example)
+    assert errors == [] and len(objects) == 4
