@@ -14,6 +14,9 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from reconciler.api import InfomaniakClient
 from reconciler.desired import load_config, load_desired, parse_document
@@ -483,3 +486,19 @@ def test_the_documented_example_is_valid():
     example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     objects, errors = parse_text(example)
     assert errors == [] and len(objects) == 3
+
+
+_SENDERS = st.lists(
+    st.from_regex(r"[a-z0-9]{1,8}(@[a-z0-9]{1,8})?\.[a-z]{2,4}", fullmatch=True), max_size=6, unique=True
+)
+
+
+@examples(max_examples=60, deadline=None)
+@given(senders=_SENDERS, data=st.data())
+def test_sender_sets_never_diff_on_order_or_case(senders, data):
+    shuffled = data.draw(st.permutations(senders))
+    shouted = [s.upper() if data.draw(st.booleans()) else s for s in shuffled]
+    as_api = [{"email": s, "locked": "0"} for s in shouted]
+    desired = KIND.normalize(MailboxSecurity(authorized_senders=senders), "x")
+    live, _ = from_api({"mailbox_name": "info", "authorized_senders": as_api, "has_move_spam": True}, HOSTING)
+    assert KIND.normalize(live, "x") == desired

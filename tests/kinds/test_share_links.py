@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from reconciler.desired import load_config, parse_document
 from reconciler.desired.yamlio import dump_yaml, load_yaml_text
@@ -506,3 +510,20 @@ def test_the_documented_example_is_valid():
     example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     objects, errors = parse_text(example)
     assert errors == [] and len(objects) == 4
+
+
+@examples(max_examples=60, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)),
+    offset_minutes=st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_an_expiry_is_the_same_moment_in_any_offset_and_survives_import(moment, offset_minutes):
+    moment = moment.replace(microsecond=0)
+    utc = moment.replace(tzinfo=UTC)
+    local = utc.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    in_utc = normalized(f"/a.pdf:\n  right: public\n  valid_until: '{utc.isoformat()}'\n")
+    in_local = normalized(f"/a.pdf:\n  right: public\n  valid_until: '{local.isoformat()}'\n")
+    assert in_utc == in_local
+    live = LiveShareLink(right="public", **_caps(), valid_until=int(utc.timestamp()))
+    imported = one(dump_yaml(KIND.render([_live("/a.pdf", live)], SCOPE)))
+    assert KIND.normalize(imported, SCOPE) == KIND.normalize(live, SCOPE) == in_utc
