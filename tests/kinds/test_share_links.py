@@ -5,6 +5,7 @@ The harness (recording transport, engine runs) comes from ``test_mailbox_securit
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import unicodedata
@@ -527,3 +528,33 @@ def test_an_expiry_is_the_same_moment_in_any_offset_and_survives_import(moment, 
     live = LiveShareLink(right="public", **_caps(), valid_until=int(utc.timestamp()))
     imported = one(dump_yaml(KIND.render([_live("/a.pdf", live)], SCOPE)))
     assert KIND.normalize(imported, SCOPE) == KIND.normalize(live, SCOPE) == in_utc
+
+
+@pytest.mark.anyio
+async def test_taking_over_a_password_and_handing_it_back_both_converge(tmp_path, monkeypatch):
+    monkeypatch.setenv("Q3_PW", SECRET)
+    keep = (REPO / FILE).read_text(encoding="utf-8")
+    managed = keep.replace("password: {keep: true}", "password: {env: Q3_PW}")
+    state = SandboxState.demo()
+    write_state(tmp_path / "state", {"drive/Demo Drive.yaml": keep})
+    await engine_run(tmp_path, state, ["share_links"])
+
+    # keep → env: the tool cannot know the live password, so it sets it once.
+    write_state(tmp_path / "state", {"drive/Demo Drive.yaml": managed})
+    taken, report, after = await engine_run(tmp_path, state, ["share_links"])
+    assert [(c.display_key, [f.path for f in c.fields]) for c in taken.changes] == [
+        ("/Finance/q3-report.xlsx", ["password"])
+    ]
+    assert report.converged and after.changes == []
+
+    link = next(f for f in state.data["drive_files"][str(DRIVE)] if f["id"] == 111)["sharelink"]
+    taken_hash = link["password_hash"]
+    assert taken_hash == hashlib.sha256(SECRET.encode()).hexdigest()
+
+    # env → keep: no call changes the password; the record moves to "kept" and the next plan is empty.
+    write_state(tmp_path / "state", {"drive/Demo Drive.yaml": keep})
+    handed, report, after = await engine_run(tmp_path, state, ["share_links"])
+    assert [c.display_key for c in handed.changes] == ["/Finance/q3-report.xlsx"]
+    assert report.converged and after.changes == []
+    link = next(f for f in state.data["drive_files"][str(DRIVE)] if f["id"] == 111)["sharelink"]
+    assert link["password_hash"] == taken_hash
