@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from reconciler.desired.loader import DesiredState
 from reconciler.engine.model import Change, Plan
@@ -120,9 +120,12 @@ def scope_commits(record: Mapping[str, Any]) -> dict[str, str]:
     """
     commit = record.get("git_commit")
     result: dict[str, str] = {}
-    if int(record.get("failed") or 0):
-        return result  # that apply did not converge: live never matched its commit
-    for name, entry in (record.get("scopes") or {}).items():
+    scopes = record.get("scopes")
+    if record.get("failed") != 0 or not isinstance(scopes, dict):
+        # An apply with failures never converged (live never matched its commit); a record without a
+        # clean count is damaged. Either way it proves nothing.
+        return result
+    for name, entry in scopes.items():
         if not isinstance(entry, dict):
             continue
         own = entry.get("git_commit")
@@ -195,8 +198,17 @@ async def compute_drift(
     """
     plan = await plan_desired(session, base, targets=targets, git_commit=base_commit)
     record = record or {}
-    last = LastApply.model_validate({k: record.get(k) for k in LastApply.model_fields}) if record else None
-    report = DriftReport(base=base_label, base_commit=base_commit, last_apply=last, plan=plan)
+    last: LastApply | None = None
+    notes: list[str] = []
+    if record:
+        try:
+            last = LastApply.model_validate(
+                {k: v for k in LastApply.model_fields if (v := record.get(k)) is not None}
+            )
+        except ValidationError:
+            notes.append("the last-apply record is damaged; ignoring it")
+            record = {}
+    report = DriftReport(base=base_label, base_commit=base_commit, last_apply=last, plan=plan, notes=notes)
     applied_plans = {
         commit: await plan_desired(session, desired, targets=targets)
         for commit, desired in (applied or {}).items()
@@ -215,7 +227,10 @@ async def compute_drift(
             DriftItem(address=change.address, action=change.action, side=side, reason=reason, change=change)
         )
     if last is None:
-        report.notes.append("no last-apply record here: which side moved is known only from the audit log")
+        if not notes:
+            report.notes.append(
+                "no last-apply record here: which side moved is known only from the audit log"
+            )
     elif last.failed:
         report.notes.append(f"the last apply ({last.time}) had {last.failed} failed change(s)")
     return report

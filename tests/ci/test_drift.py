@@ -147,3 +147,12 @@ async def test_memo_kind_fetches_each_scope_once() -> None:
     assert first is second
     assert Counting.fetches == 2
     assert kind.name == "items"  # everything else is delegated
+
+
+def test_damaged_record_is_ignored(flow: Flow) -> None:
+    applied(flow)
+    (flow.home / "last-apply.json").write_text(json.dumps({"time": [1], "failed": "many"}), encoding="utf-8")
+    flow.set_live("app", "A", "203.0.113.21", "203.0.113.77")
+    code, found, report = sides(flow)
+    assert (code, found) == (2, {"dns/example.ch/app A": "unknown"})
+    assert report["notes"] == ["the last-apply record is damaged; ignoring it"]
