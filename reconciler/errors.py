@@ -59,12 +59,17 @@ class Reason:
 class DesiredStateError(ReconcilerError):
     """Raised when desired-state files fail to load or validate; carries every reason found."""
 
-    def __init__(self, reasons: Sequence[Reason]) -> None:
+    def __init__(
+        self,
+        reasons: Sequence[Reason],
+        *,
+        next_step: str = "fix the files, then run `infomaniak-gitops validate`",
+    ) -> None:
         self.reasons = list(reasons)
         count = len(self.reasons)
         head = f"desired state is invalid ({count} problem{'s' if count != 1 else ''})"
         body = "\n".join(f"  {reason}" for reason in self.reasons)
-        super().__init__(f"{head}\n{body}\n  fix the files, then run `infomaniak-gitops validate`")
+        super().__init__(f"{head}\n{body}\n  {next_step}")
 
 
 class ApiError(ReconcilerError):

@@ -12,7 +12,7 @@ from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
 from reconciler.engine.diff import diff_scope
 from reconciler.engine.model import Change, Plan, ScopeSummary
 from reconciler.engine.session import Session
-from reconciler.errors import SettingsError
+from reconciler.errors import DesiredStateError, Reason, SettingsError
 from reconciler.kinds import all_kinds
 from reconciler.kinds.base import Kind, LiveObject
 
@@ -85,6 +85,24 @@ async def plan_desired(
             return item, await fetch_scope(session, item.kind, item.scope)
 
     fetched = await asyncio.gather(*(one(item) for item in desired.scopes))
+    reasons: list[Reason] = []
+    for item, live in fetched:
+        for obj, message in await item.kind.check(session.ctx, item.scope, item.objects, live):
+            where = obj.located
+            reasons.append(
+                Reason(
+                    where.file if where else item.file,
+                    where.line if where else None,
+                    None,
+                    item.kind.format_key(obj.key),
+                    message,
+                    "live-check",
+                )
+            )
+    if reasons:
+        raise DesiredStateError(
+            reasons, next_step="fix the files (live state disagrees), then run `infomaniak-gitops plan` again"
+        )
     changes: list[Change] = []
     summaries: list[ScopeSummary] = []
     order = {kind.name: index for index, kind in enumerate(session.kinds)}

@@ -10,7 +10,7 @@ The engine only ever talks to kinds through :class:`Kind`. A kind owns:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -150,7 +150,7 @@ class Kind(Protocol):
         ...
 
     def parse_key(self, text: str) -> Key:
-        """Inverse of :meth:`format_key` (``"www A"`` → ``("www", "A")``); raises ValueError when malformed."""
+        """Inverse of :meth:`format_key` (``"www A"`` → ``("www", "A")``); ValueError when malformed."""
         ...
 
     def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
@@ -194,6 +194,14 @@ class Kind(Protocol):
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         """Every live resource of ``scope``, converted to the spec model. Raises for unknown scopes."""
+        ...
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        """Problems in the file that only live state reveals (a mailbox that does not exist, an unknown
+        member): each is the offending desired object and a message. The plan stops with them, positioned
+        at the object's line, before anything is diffed."""
         ...
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:

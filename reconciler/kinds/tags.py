@@ -11,7 +11,7 @@ cites the admin MCP's client for them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -176,6 +176,11 @@ class TagsKind:
     async def discover(self, ctx: RunContext) -> list[str]:
         await ctx.require_account_id()
         return [SCOPE]
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        return []
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         if scope != SCOPE:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -144,11 +144,6 @@ class TeamsKind:
     spec_model: ClassVar[type[SpecModel]] = TeamEntry
     apply_order: ClassVar[int] = 60
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
-
-    def __init__(self) -> None:
-        # Email → user id (None: pending invitation) seen by the last fetch, so `risks` can warn at plan
-        # time about a member apply cannot add; `risks` gets no RunContext. One account per process.
-        self._known_users: dict[str, int | None] | None = None
 
     # -- files -----------------------------------------------------------------------------------------
     def scope_files(self, state_dir: Path) -> dict[str, Path]:
@@ -285,12 +280,6 @@ class TeamsKind:
         team, _, email = key
         if action == "delete":
             return [f"removes {email} from {team}: they lose the access the team grants"]
-        known = self._known_users
-        if action == "create" and known is not None:
-            if email not in known:
-                return [f"no user {email} in the account: apply will fail; invite them or fix the address"]
-            if known[email] is None:
-                return [f"{email} has not accepted their invitation yet: apply will fail until they do"]
         return []
 
     def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
@@ -339,9 +328,29 @@ class TeamsKind:
                 email = str(user["email"]).strip().lower()
                 native = {"team_id": int(row["id"]), "user_id": int(user["id"])}
                 objects.append(LiveObject(member_key(team, email), Membership(), native=native))
-        known = await _account_users(ctx, account)
-        self._known_users = {email: user.get("user_id") for email, user in known.items()}
         return objects
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        """Members to add must be users of the account who accepted their invitation."""
+        live_keys = {obj.key for obj in live}
+        joining = [obj for obj in desired if is_member_key(obj.key) and obj.key not in live_keys]
+        if not joining:
+            return []
+        account = await ctx.require_account_id()
+        users = await _account_users(ctx, account)
+        problems: list[tuple[DesiredObject, str]] = []
+        for obj in joining:
+            email = obj.key[2]
+            user = users.get(email)
+            if user is None:
+                problems.append(
+                    (obj, f"{email} is not a user of account {account}; invite them in the manager or fix it")
+                )
+            elif user.get("user_id") is None:
+                problems.append((obj, f"{email} has a pending invitation; teams take them once they accept"))
+        return problems
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
         account = await ctx.require_account_id()

@@ -112,6 +112,9 @@ class FakeKind:
         if self.fail_on_call is not None and len(self.calls) == self.fail_on_call:
             raise ApiUnavailable("simulated outage", method="POST", path=f"/items/{name}", status=500)
 
+    async def check(self, ctx: RunContext, scope: str, desired: Any, live: Any) -> list[tuple[Any, str]]:
+        return [(obj, "is forbidden by the fake backend") for obj in desired if obj.key[0] == "forbidden"]
+
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
         self._call("create", scope, desired.key[0])
         spec = desired.spec

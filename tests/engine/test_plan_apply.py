@@ -121,3 +121,14 @@ async def test_second_apply_waits_for_the_lock(make_session, write_items, tmp_pa
         plan = await make_plan(session)
         with apply_lock(session.settings.lock_file), pytest.raises(LockError, match="another apply"):
             await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
+
+
+async def test_live_checks_stop_the_plan_with_file_and_line(make_session, write_items) -> None:
+    from reconciler.errors import DesiredStateError
+
+    write_items("main", "keep: {value: k}\nforbidden: {value: x}\n")
+    async with make_session() as session:
+        with pytest.raises(DesiredStateError) as caught:
+            await make_plan(session)
+    (reason,) = caught.value.reasons
+    assert reason.line == 2 and reason.field == "forbidden" and "fake backend" in reason.message

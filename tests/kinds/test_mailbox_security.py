@@ -22,7 +22,7 @@ from reconciler.api import InfomaniakClient
 from reconciler.desired import load_config, load_desired, parse_document
 from reconciler.desired.yamlio import dump_yaml, load_yaml_text
 from reconciler.engine import ApplyReport, Plan, Session, apply_plan, make_plan, parse_targets
-from reconciler.errors import PlanError
+from reconciler.errors import DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import Kind, LiveObject, RunContext
 from reconciler.kinds.mailbox_security import KIND, LiveMailbox, MailboxSecurity, from_api, to_api
@@ -426,13 +426,12 @@ async def test_turning_spam_handling_off_is_flagged():
 @pytest.mark.anyio
 async def test_a_mailbox_that_does_not_exist_stops_the_plan(tmp_path):
     write_state(tmp_path / "state", {"mail/example.ch.yaml": "ghost@example.ch:\n  move_spam: true\n"})
-    with pytest.raises(PlanError) as caught:
+    with pytest.raises(DesiredStateError) as caught:
         await plan_once(tmp_path, SandboxState.demo(), ["mailbox_security"])
-    message = str(caught.value)
-    assert (
-        "ghost@example.ch (in mail/example.ch.yaml) does not exist in the mail hosting example.ch" in message
-    )
-    assert "never creates one" in message
+    (reason,) = caught.value.reasons
+    assert reason.file.endswith("mail/example.ch.yaml") and reason.line == 1
+    assert reason.message.startswith("mailbox ghost@example.ch does not exist in the mail hosting example.ch")
+    assert "run `infomaniak-gitops plan` again" in str(caught.value)
 
 
 @pytest.mark.anyio

@@ -19,7 +19,7 @@ from reconciler.api import InfomaniakClient
 from reconciler.desired import load_config, load_desired
 from reconciler.desired.yamlio import dump_yaml, load_yaml_text
 from reconciler.engine import ApplyReport, Plan, Session, apply_plan, make_plan, parse_targets
-from reconciler.errors import ApiNotFound, ApplyError, DesiredStateError, PlanError
+from reconciler.errors import ApiNotFound, DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import DesiredObject, Kind, LiveObject, RunContext
 from reconciler.kinds.teams import KIND, Membership, Team, TeamEntry, TeamsKind, from_api, to_api
@@ -302,7 +302,6 @@ async def test_fetch_reads_teams_their_users_and_the_account_users(sandbox):
         ("GET", f"{TEAMS}/81001/users"),
         ("GET", f"{TEAMS}/81002/users"),
         ("GET", f"{TEAMS}/81003/users"),
-        ("GET", USERS),
     ]
 
 
@@ -347,7 +346,8 @@ async def test_exact_calls_for_each_operation(sandbox):
 
     assert recorder.calls == [
         ("POST", TEAMS, {"name": "Security", "color_id": 1}),
-        # The new team's id comes from the POST answer and the user id from fetch's user list: no GET.
+        # The new team's id comes from the POST answer; the account's users are listed once per run.
+        ("GET", USERS, None),
         ("POST", f"{TEAMS}/{new_id}/users", {"user_ids": [5000104]}),
         ("PATCH", f"{TEAMS}/81002", {"color_id": 6}),
         ("DELETE", f"{TEAMS}/81002/users", {"user_ids": [5000104]}),
@@ -386,9 +386,6 @@ async def test_unknown_or_pending_member_fails_naming_file_line_and_key(sandbox)
     with pytest.raises(ApiNotFound, match="has a pending invitation"):
         await KIND.create(ctx, "teams", pending)
     assert recorder.writes() == []
-    # The plan already says so, since fetch saw the account's users.
-    assert "apply will fail" in KIND.risks("create", unknown.key, None, {})[0]
-    assert "not accepted their invitation" in KIND.risks("create", pending.key, None, {})[0]
 
 
 # -- through the engine -----------------------------------------------------------------------------------
@@ -425,29 +422,28 @@ async def test_import_writes_a_file_that_plans_to_zero_changes(tmp_path, sandbox
 
 
 @pytest.mark.anyio
-async def test_an_unknown_member_is_flagged_in_the_plan_and_fails_apply_cleanly(tmp_path, sandbox):
+async def test_an_unknown_or_pending_member_stops_the_plan_at_its_line(tmp_path, sandbox):
     ctx, _ = context(sandbox)
     document = KIND.render(await KIND.fetch(ctx, "teams"), "teams")
     document["Support"]["members"].append("typo@example.ch")
     document["Support"]["members"].append("emma.favre@example.ch")  # invited, not yet accepted
     text = dump_yaml(document)
-    line = text.splitlines().index("    - emma.favre@example.ch") + 1
+    lines_of = text.splitlines()
     write_state(tmp_path / "state", teams=text)
-    first, _, _ = await engine_run(tmp_path, sandbox, ["teams"], apply=False)
-    assert [(c.display_key, c.risky) for c in first.changes] == [
-        (
-            "Support member emma.favre@example.ch",
-            ["emma.favre@example.ch has not accepted their invitation yet: apply will fail until they do"],
-        ),
-        (
-            "Support member typo@example.ch",
-            ["no user typo@example.ch in the account: apply will fail; invite them or fix the address"],
-        ),
-    ]
-    with pytest.raises(ApplyError) as caught:
-        await engine_run(tmp_path, sandbox, ["teams"])
-    error = caught.value
-    assert error.applied == [] and len(error.failed) == 1
-    where = f"account/teams.yaml:{line}: Support member emma.favre@example.ch: "
-    assert f"{where}emma.favre@example.ch has a pending invitation" in error.failed[0]
-    assert error.not_attempted == ["create teams/teams/Support member typo@example.ch"]
+    with pytest.raises(DesiredStateError) as caught:
+        await engine_run(tmp_path, sandbox, ["teams"], apply=False)
+    found = sorted((r.line, r.field, r.message.split(";")[0]) for r in caught.value.reasons)
+    assert found == sorted(
+        [
+            (
+                lines_of.index("    - typo@example.ch") + 1,
+                "Support member typo@example.ch",
+                f"typo@example.ch is not a user of account {ACCOUNT}",
+            ),
+            (
+                lines_of.index("    - emma.favre@example.ch") + 1,
+                "Support member emma.favre@example.ch",
+                "emma.favre@example.ch has a pending invitation",
+            ),
+        ]
+    )

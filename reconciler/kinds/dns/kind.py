@@ -178,6 +178,11 @@ class DnsKind:
                 zones.append(zone)
         return zones
 
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        return []
+
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         zone = zone_name(scope)
         path = f"/2/zones/{zone}/records"

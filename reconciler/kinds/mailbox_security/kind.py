@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -109,16 +109,6 @@ class MailboxSecurityKind:
         self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
     ) -> list[str]:
         address = key[0]
-        if action == "create":
-            # The protocol has no plan-time veto hook; risks() is the first hook that sees a create, and a
-            # mailbox that does not exist is a mistake in the file, not something to create.
-            domain = address.rsplit("@", 1)[1]
-            raise PlanError(
-                f"mailbox_security: {address} (in mail/{domain}.yaml) does not exist in the mail hosting "
-                f"{domain}\n"
-                "  this kind manages the settings of existing mailboxes and never creates one\n"
-                "  create the mailbox in the Infomaniak manager, or remove the entry from the file"
-            )
         if before is None or after is None:
             return []
         reasons = []
@@ -181,6 +171,21 @@ class MailboxSecurityKind:
                 if h.get("customer_name")
             }
         )
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        """A mailbox in the file must exist: this kind tunes existing mailboxes and never creates one."""
+        existing = {obj.key for obj in live}
+        return [
+            (
+                obj,
+                f"mailbox {obj.key[0]} does not exist in the mail hosting {scope}; create it in the "
+                "Infomaniak manager, or remove the entry",
+            )
+            for obj in desired
+            if obj.key not in existing
+        ]
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         domain = mail_domain(scope)

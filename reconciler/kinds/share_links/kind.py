@@ -7,7 +7,7 @@ shared file or folder inside it (``/Marketing/brochure.pdf``). Links missing fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -192,6 +192,11 @@ class ShareLinksKind:
 
     async def discover(self, ctx: RunContext) -> list[str]:
         return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        return []
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         scope = drive_scope(scope)
