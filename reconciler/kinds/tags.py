@@ -11,7 +11,7 @@ cites the admin MCP's client for them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -27,11 +27,13 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.mapping_file import OneFile, drop_entry, entries, mapping_schema, put_entry
 
 KIND_NAME = "tags"
 DIRECTORY = "account"
 SCOPE = "tags"
 """The only scope: the account's tags live in one file, ``account/tags.yaml``."""
+FILES = OneFile(DIRECTORY, SCOPE)
 
 NAME_MAX = 255
 """Not documented; the simulator's limit (Laravel's default string length)."""
@@ -83,40 +85,33 @@ class TagsKind:
 
     # -- files -----------------------------------------------------------------------------------------
     def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        path = self.path_for(state_dir, SCOPE)
-        return {SCOPE: path} if path.is_file() else {}
+        return FILES.scope_files(state_dir)
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
-        return state_dir / DIRECTORY / f"{scope}.yaml"
+        return FILES.path_for(state_dir, scope)
 
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
-        if document is None:
-            return []
-        if not isinstance(document, Mapping):
-            source.error((), "tags.yaml maps tag names to tags", rule="tags-document")
-            return []
         objects: list[DesiredObject] = []
-        for raw_name, raw_entry in document.items():
-            path: tuple[str | int, ...] = (raw_name if isinstance(raw_name, str | int) else str(raw_name),)
-            try:
-                name = normalize_tag_name(raw_name)
-            except ValueError as exc:
-                source.error(path, str(exc), rule="tags-name")
-                continue
-            tag = source.validate(Tag, raw_entry, path)
+        for entry in entries(
+            document,
+            source,
+            normalize_tag_name,
+            not_a_mapping="tags.yaml maps tag names to tags",
+            document_rule="tags-document",
+            key_rule="tags-name",
+        ):
+            tag = source.validate(Tag, entry.value, entry.path)
             if isinstance(tag, Tag):
-                objects.append(DesiredObject((name,), tag, source.locate(path)))
+                objects.append(DesiredObject((entry.key,), tag, source.locate(entry.path)))
         return objects
 
     def file_schema(self) -> dict[str, Any]:
-        return {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "Account tags (state/account/tags.yaml)",
-            "description": "Tag names mapped to their colour. See docs/format-account.md.",
-            "type": ["object", "null"],
-            "propertyNames": {"minLength": 1, "maxLength": NAME_MAX},
-            "additionalProperties": Tag.model_json_schema(),
-        }
+        return mapping_schema(
+            Tag,
+            title="Account tags (state/account/tags.yaml)",
+            description="Tag names mapped to their colour. See docs/format-account.md.",
+            property_names={"minLength": 1, "maxLength": NAME_MAX},
+        )
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         tags = {obj.key[0]: _tag(obj.spec) for obj in objects}
@@ -126,24 +121,17 @@ class TagsKind:
         return (normalize_tag_name(text),)
 
     def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        if document is None:
-            document = {}
-        if not isinstance(document, MutableMapping):
-            raise ValueError("tags.yaml is not a mapping of tag names to tags")
-        if not isinstance(entry, Mapping):
-            raise ValueError("a tag entry is a mapping with color")
-        found = _find_tag(document, key[0])
-        document[key[0] if found is None else found] = entry
-        return document
+        return put_entry(
+            document,
+            key[0],
+            entry,
+            normalize_tag_name,
+            not_a_mapping="tags.yaml is not a mapping of tag names to tags",
+            not_an_entry="a tag entry is a mapping with color",
+        )
 
     def remove_entry(self, document: Any, key: Key) -> bool:
-        if not isinstance(document, MutableMapping):
-            return False
-        found = _find_tag(document, key[0])
-        if found is None:
-            return False
-        del document[found]
-        return True
+        return drop_entry(document, key[0], normalize_tag_name)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
@@ -229,17 +217,6 @@ def _tag_id(live: LiveObject) -> int:
     if not isinstance(live.native, dict) or "id" not in live.native:
         raise TypeError(f"tags {live.key}: live object was not built by fetch (native={live.native!r})")
     return int(live.native["id"])
-
-
-def _find_tag(document: Mapping[Any, Any], name: str) -> Any:
-    """The document's own key for tag ``name`` (it may carry spaces around it)."""
-    for raw in document:
-        try:
-            if normalize_tag_name(raw) == name:
-                return raw
-        except ValueError:
-            continue
-    return None
 
 
 KIND = TagsKind()

@@ -35,6 +35,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.mapping_file import OneFile, editable, entries, find_key, mapping_schema
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ KIND_NAME = "teams"
 DIRECTORY = "account"
 SCOPE = "teams"
 """The only scope: the account's teams live in one file, ``account/teams.yaml``."""
+FILES = OneFile(DIRECTORY, SCOPE)
 
 MEMBER = "member"
 """Middle part of a membership key, ``(team, "member", email)``."""
@@ -147,27 +149,23 @@ class TeamsKind:
 
     # -- files -----------------------------------------------------------------------------------------
     def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        path = self.path_for(state_dir, SCOPE)
-        return {SCOPE: path} if path.is_file() else {}
+        return FILES.scope_files(state_dir)
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
-        return state_dir / DIRECTORY / f"{scope}.yaml"
+        return FILES.path_for(state_dir, scope)
 
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
-        if document is None:
-            return []
-        if not isinstance(document, Mapping):
-            source.error((), "teams.yaml maps team names to teams", rule="teams-document")
-            return []
         objects: list[DesiredObject] = []
-        for raw_name, raw_entry in document.items():
-            path: tuple[str | int, ...] = (raw_name if isinstance(raw_name, str | int) else str(raw_name),)
-            try:
-                name = normalize_team_name(raw_name)
-            except ValueError as exc:
-                source.error(path, str(exc), rule="teams-name")
-                continue
-            entry = source.validate(TeamEntry, raw_entry, path)
+        for item in entries(
+            document,
+            source,
+            normalize_team_name,
+            not_a_mapping="teams.yaml maps team names to teams",
+            document_rule="teams-document",
+            key_rule="teams-name",
+        ):
+            name, path = item.key, item.path
+            entry = source.validate(TeamEntry, item.value, path)
             if not isinstance(entry, TeamEntry):
                 continue
             objects.append(DesiredObject(team_key(name), Team(color=entry.color), source.locate(path)))
@@ -182,15 +180,12 @@ class TeamsKind:
         return objects
 
     def file_schema(self) -> dict[str, Any]:
-        entry = TeamEntry.model_json_schema()
-        return {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "Account teams (state/account/teams.yaml)",
-            "description": "Team names mapped to their colour and members. See docs/format-account.md.",
-            "type": ["object", "null"],
-            "propertyNames": {"minLength": 1, "maxLength": NAME_MAX},
-            "additionalProperties": entry,
-        }
+        return mapping_schema(
+            TeamEntry,
+            title="Account teams (state/account/teams.yaml)",
+            description="Team names mapped to their colour and members. See docs/format-account.md.",
+            property_names={"minLength": 1, "maxLength": NAME_MAX},
+        )
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         teams: dict[str, dict[str, Any]] = {}
@@ -216,11 +211,8 @@ class TeamsKind:
 
     def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
         """A team key takes a whole entry (``{color, members}``); a member key adds the email to its team."""
-        if document is None:
-            document = {}
-        if not isinstance(document, MutableMapping):
-            raise ValueError("teams.yaml is not a mapping of team names to teams")
-        found = _find_team(document, key[0])
+        document = editable(document, "teams.yaml is not a mapping of team names to teams")
+        found = find_key(document, key[0], normalize_team_name)
         if not is_member_key(key):
             if not isinstance(entry, Mapping):
                 raise ValueError("a team entry is a mapping with color and members")
@@ -241,7 +233,7 @@ class TeamsKind:
     def remove_entry(self, document: Any, key: Key) -> bool:
         if not isinstance(document, MutableMapping):
             return False
-        found = _find_team(document, key[0])
+        found = find_key(document, key[0], normalize_team_name)
         if found is None:
             return False
         if not is_member_key(key):
@@ -403,17 +395,6 @@ def _native(live: LiveObject) -> dict[str, int]:
 
 def _same_email(item: Any, email: str) -> bool:
     return isinstance(item, str) and item.strip().lower() == email
-
-
-def _find_team(document: Mapping[Any, Any], name: str) -> Any:
-    """The document's own key for team ``name`` (it may carry spaces around it)."""
-    for raw in document:
-        try:
-            if normalize_team_name(raw) == name:
-                return raw
-        except ValueError:
-            continue
-    return None
 
 
 def _live_name(row: Mapping[str, Any]) -> str:

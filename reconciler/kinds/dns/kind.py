@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from reconciler.errors import ApiNotFound, DesiredStateError, PlanError, Reason
+from reconciler.errors import ApiNotFound, PlanError
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
@@ -33,6 +33,7 @@ from reconciler.kinds.dns.spec import (
     upsert_record,
     zone_schema,
 )
+from reconciler.kinds.mapping_file import FilePerScope
 
 ACME_CHALLENGE = "_acme-challenge"
 """TXT records under this label belong to certbot and other ACME clients, which add and remove them."""
@@ -51,6 +52,14 @@ def zone_name(text: str) -> str:
     return text.strip().lower().rstrip(".")
 
 
+FILES = FilePerScope(
+    "dns",
+    zone_name,
+    duplicate="two files hold zone {scope!r}: {first} and {second}; keep one",
+    rule="dns-duplicate-zone",
+)
+
+
 def _records(live: LiveObject) -> Sequence[LiveRecord]:
     records = live.native
     if not isinstance(records, tuple) or not all(isinstance(record, LiveRecord) for record in records):
@@ -62,27 +71,17 @@ class DnsKind:
     """Record sets of DNS zones hosted by Infomaniak."""
 
     name: ClassVar[str] = "dns"
-    directory: ClassVar[str] = "dns"
+    directory: ClassVar[str] = FILES.directory
     spec_model: ClassVar[type[SpecModel]] = Record
     apply_order: ClassVar[int] = 10
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
 
     # -- files -----------------------------------------------------------------------------------------
     def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        folder = state_dir / self.directory
-        files: dict[str, Path] = {}
-        if not folder.is_dir():
-            return files
-        for path in sorted(folder.glob("*.yaml")):
-            zone = zone_name(path.stem)
-            if zone in files:
-                message = f"two files hold zone {zone!r}: {files[zone].name} and {path.name}; keep one"
-                raise DesiredStateError([Reason(str(path), None, None, "", message, "dns-duplicate-zone")])
-            files[zone] = path
-        return files
+        return FILES.scope_files(state_dir)
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
-        return state_dir / self.directory / f"{zone_name(scope)}.yaml"
+        return FILES.new_path(state_dir, scope)
 
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_zone(document, source, zone=zone_name(Path(source.file).stem))

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from reconciler.kinds.base import DesiredObject, DocumentSource, LiveObject, SpecModel
 from reconciler.kinds.dns.names import APEX, normalize_name
 from reconciler.kinds.dns.records import SUPPORTED_TYPES, TYPES, RecordType, canonical_value, value_to_yaml
+from reconciler.kinds.mapping_file import SCHEMA_DIALECT, editable, entries, find_key
 
 DEFAULT_TTL = 3600
 """TTL of a record that does not give one (octoDNS's documented default, and the Terraform provider's)."""
@@ -144,20 +145,17 @@ def _srv_name_ok(name: str) -> bool:
 
 def parse_zone(document: Any, source: DocumentSource, *, zone: str | None) -> list[DesiredObject]:
     """Desired objects of a zone document (a mapping; null is an empty zone); problems go to ``source``."""
-    if document is None:
-        return []
-    if not isinstance(document, Mapping):
-        source.error((), "a zone file is a mapping of record names to records", rule="dns-document")
-        return []
     objects: list[DesiredObject] = []
     names: dict[str, object] = {}
-    for raw_key, entry in document.items():
-        key_path: str | int = raw_key if isinstance(raw_key, str | int) else str(raw_key)
-        try:
-            name = normalize_name(raw_key, zone=zone)
-        except ValueError as exc:
-            source.error((key_path,), str(exc), rule="dns-name")
-            continue
+    for item in entries(
+        document,
+        source,
+        lambda raw: normalize_name(raw, zone=zone),
+        not_a_mapping="a zone file is a mapping of record names to records",
+        document_rule="dns-document",
+        key_rule="dns-name",
+    ):
+        raw_key, name, entry, (key_path,) = item
         if name in names:
             source.error(
                 (key_path,),
@@ -271,7 +269,7 @@ def zone_schema() -> dict[str, Any]:
     record["oneOf"] = [{"required": ["value"]}, {"required": ["values"]}]
     defs["Record"] = record
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": SCHEMA_DIALECT,
         "title": "DNS zone file (state/dns/<zone>.yaml)",
         "description": (
             "Record names relative to the zone ('' is the apex) mapped to one record or a list of records "
@@ -289,17 +287,6 @@ def zone_schema() -> dict[str, Any]:
 
 
 # -- in-place edits of a zone document (MCP desired-state tools) ----------------------------------------
-
-
-def _find_name(document: Mapping[Any, Any], name: str) -> Any:
-    """The document's own key for ``name``, whichever spelling it uses (``''``, ``@``, ``WWW`` ...)."""
-    for raw_key in document:
-        try:
-            if normalize_name(raw_key) == name:
-                return raw_key
-        except ValueError:
-            continue
-    return None
 
 
 def _type_of(entry: Any) -> str | None:
@@ -321,11 +308,9 @@ def upsert_record(document: Any, key: tuple[str, ...], entry: Any) -> Any:
         entry = {"type": rtype, **entry}
     elif given != rtype:
         raise ValueError(f"the entry's type {given} does not match the key's type {rtype}")
-    if document is None:
-        document = {}
-    if not isinstance(document, MutableMapping):
-        raise ValueError("the zone file is not a mapping of names to records")
-    doc_key = _find_name(document, name)
+    document = editable(document, "the zone file is not a mapping of names to records")
+    # The document's own key for the name, whichever spelling it uses ('', @, WWW ...).
+    doc_key = find_key(document, name, normalize_name)
     if doc_key is None:
         document["" if name == APEX else name] = entry
         return document
@@ -348,7 +333,7 @@ def remove_record(document: Any, key: tuple[str, ...]) -> bool:
     name, rtype = key
     if not isinstance(document, MutableMapping):
         return False
-    doc_key = _find_name(document, name)
+    doc_key = find_key(document, name, normalize_name)
     if doc_key is None:
         return False
     current = document[doc_key]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from reconciler.errors import DesiredStateError, PlanError, Reason
+from reconciler.errors import PlanError
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
@@ -30,6 +30,7 @@ from reconciler.kinds.mailbox_security.spec import (
     render_entry,
     upsert_mailbox,
 )
+from reconciler.kinds.mapping_file import FilePerScope, shown
 
 SENSITIVE: frozenset[str] = frozenset()
 """No secrets: sender lists and spam settings are plain configuration."""
@@ -38,42 +39,29 @@ IGNORED: frozenset[str] = frozenset(
 )
 """Mailbox fields this kind never reads or writes (other concerns, or secrets it has no business with)."""
 
-
-def _shown(path: Path, state_dir: Path) -> str:
-    """A file as messages name it: relative to the state directory's parent (``state/mail/x.yaml``)."""
-    try:
-        return str(path.resolve().relative_to(state_dir.resolve().parent))
-    except ValueError:
-        return str(path)
+FILES = FilePerScope(
+    "mail",
+    mail_domain,
+    duplicate="two files hold mail hosting {scope!r}: {first} and {second}",
+    rule="mail-duplicate-file",
+)
 
 
 class MailboxSecurityKind:
     """Sender lists and spam handling of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
-    directory: ClassVar[str] = "mail"
+    directory: ClassVar[str] = FILES.directory
     spec_model: ClassVar[type[SpecModel]] = MailboxSecurity
     apply_order: ClassVar[int] = 40
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
 
     # -- files -----------------------------------------------------------------------------------------
     def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        folder = state_dir / self.directory
-        files: dict[str, Path] = {}
-        if not folder.is_dir():
-            return files
-        for path in sorted(folder.glob("*.yaml")):
-            domain = mail_domain(path.stem)
-            if domain in files:
-                message = f"two files hold mail hosting {domain!r}: {files[domain].name} and {path.name}"
-                raise DesiredStateError([Reason(str(path), None, None, "", message, "mail-duplicate-file")])
-            files[domain] = path
-        return files
+        return FILES.scope_files(state_dir)
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
-        return self.scope_files(state_dir).get(
-            mail_domain(scope), state_dir / self.directory / f"{mail_domain(scope)}.yaml"
-        )
+        return FILES.path_for(state_dir, scope)
 
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=mail_domain(Path(source.file).stem))
@@ -147,7 +135,7 @@ class MailboxSecurityKind:
         ]
         if len(matches) != 1:
             state_dir = ctx.state_dir or Path("state")
-            file = _shown(self.path_for(state_dir, domain), state_dir)
+            file = shown(self.path_for(state_dir, domain), state_dir)
             if not matches:
                 known = (
                     ", ".join(sorted(mail_domain(str(h.get("customer_name"))) for h in hostings)) or "none"

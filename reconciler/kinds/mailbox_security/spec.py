@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from reconciler.kinds.base import DesiredObject, DocumentSource, Key, SpecModel
+from reconciler.kinds.mapping_file import drop_entry, entries, mapping_schema, put_entry
 
 KIND_NAME = "mailbox_security"
 
@@ -37,6 +38,11 @@ def mailbox_address(text: str) -> str:
     if not _ADDRESS.fullmatch(address):
         raise ValueError(f"a mailbox is keyed by its full address, e.g. info@example.ch; got {text!r}")
     return address
+
+
+def _address_key(raw: Any) -> str:
+    """A file key as a mailbox key (YAML may have read it as a number or a boolean)."""
+    return mailbox_address(str(raw))
 
 
 def normalize_sender(raw: str) -> str:
@@ -142,32 +148,19 @@ def normalize(spec: SpecModel) -> dict[str, Any]:
 # -- files --------------------------------------------------------------------------------------------------
 
 
-def _doc_key(document: Mapping[Any, Any], address: str) -> Any:
-    """The document's own spelling of ``address`` (``Info@Example.ch`` ...), or None."""
-    for raw in document:
-        try:
-            if mailbox_address(str(raw)) == address:
-                return raw
-        except ValueError:
-            continue
-    return None
-
-
 def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[DesiredObject]:
     """Desired objects of a mail file; every problem goes to ``source`` with its position."""
-    if document is None:
-        return []
-    if not isinstance(document, Mapping):
-        source.error((), "a mail file maps mailbox addresses to their settings", rule="mail-document")
-        return []
     objects: list[DesiredObject] = []
-    for raw_key, entry in document.items():
-        path: tuple[str | int, ...] = (str(raw_key),)
-        try:
-            address = mailbox_address(str(raw_key))
-        except ValueError as exc:
-            source.error(path, str(exc), rule="mail-address")
-            continue
+    for item in entries(
+        document,
+        source,
+        _address_key,
+        not_a_mapping="a mail file maps mailbox addresses to their settings",
+        document_rule="mail-document",
+        key_rule="mail-address",
+        text_paths=True,
+    ):
+        address, entry, path = item.key, item.value, item.path
         if address.rsplit("@", 1)[1] != domain:
             source.error(
                 path,
@@ -226,40 +219,27 @@ def render_entry(spec: SpecModel) -> dict[str, Any]:
 
 def upsert_mailbox(document: Any, key: Key, entry: Any) -> Any:
     """Put ``entry`` under the mailbox ``key`` in a round-trip document, in place."""
-    if not isinstance(entry, Mapping):
-        raise ValueError("a mailbox_security entry is a mapping of settings (see docs/format-mail.md)")
-    if document is None:
-        document = {}
-    if not isinstance(document, MutableMapping):
-        raise ValueError("the mail file is not a mapping of mailbox addresses to settings")
-    existing = _doc_key(document, key[0])
-    document[existing if existing is not None else key[0]] = entry
-    return document
+    return put_entry(
+        document,
+        key[0],
+        entry,
+        _address_key,
+        not_a_mapping="the mail file is not a mapping of mailbox addresses to settings",
+        not_an_entry="a mailbox_security entry is a mapping of settings (see docs/format-mail.md)",
+    )
 
 
 def remove_mailbox(document: Any, key: Key) -> bool:
     """Remove the mailbox ``key`` from a round-trip document in place; False when it was not there."""
-    if not isinstance(document, MutableMapping):
-        return False
-    existing = _doc_key(document, key[0])
-    if existing is None:
-        return False
-    del document[existing]
-    return True
+    return drop_entry(document, key[0], _address_key)
 
 
 def file_schema() -> dict[str, Any]:
     """JSON Schema of a whole mail file."""
-    entry = MailboxSecurity.model_json_schema()
-    defs: dict[str, Any] = entry.pop("$defs", {})
-    defs["MailboxSecurity"] = entry
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "Mailbox security file (state/mail/<domain>.yaml)",
-        "description": "Full mailbox addresses of the mail hosting mapped to their sender lists and spam "
+    return mapping_schema(
+        MailboxSecurity,
+        title="Mailbox security file (state/mail/<domain>.yaml)",
+        description="Full mailbox addresses of the mail hosting mapped to their sender lists and spam "
         "handling. Mailboxes absent from the file are left alone. See docs/format-mail.md.",
-        "type": ["object", "null"],
-        "propertyNames": {"pattern": _ADDRESS.pattern},
-        "additionalProperties": {"$ref": "#/$defs/MailboxSecurity"},
-        "$defs": defs,
-    }
+        property_names={"pattern": _ADDRESS.pattern},
+    )

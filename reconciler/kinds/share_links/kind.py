@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from reconciler.errors import DesiredStateError, PlanError, Reason
+from reconciler.errors import PlanError
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
@@ -21,6 +21,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.mapping_file import FilePerScope, shown
 from reconciler.kinds.share_links.api import (
     LinkTarget,
     create_body,
@@ -52,13 +53,12 @@ IGNORED: frozenset[str] = frozenset(
 )
 """Link fields the API sets itself; never compared."""
 
-
-def _shown(path: Path, state_dir: Path) -> str:
-    """A file as messages name it: relative to the state directory's parent (``state/mail/x.yaml``)."""
-    try:
-        return str(path.resolve().relative_to(state_dir.resolve().parent))
-    except ValueError:
-        return str(path)
+FILES = FilePerScope(
+    "drive",
+    drive_scope,
+    duplicate="two files hold drive {scope!r}: {first} and {second}; keep one",
+    rule="drive-duplicate-file",
+)
 
 
 def _entry(desired: DesiredObject) -> ShareLinkEntry:
@@ -86,30 +86,17 @@ class ShareLinksKind:
     """Share links of kDrive files and folders, one file per drive."""
 
     name: ClassVar[str] = KIND_NAME
-    directory: ClassVar[str] = "drive"
+    directory: ClassVar[str] = FILES.directory
     spec_model: ClassVar[type[SpecModel]] = ShareLinkEntry
     apply_order: ClassVar[int] = 50
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
 
     # -- files -----------------------------------------------------------------------------------------
     def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        folder = state_dir / self.directory
-        files: dict[str, Path] = {}
-        if not folder.is_dir():
-            return files
-        for path in sorted(folder.glob("*.yaml")):
-            scope = drive_scope(path.stem)
-            if scope in files:
-                message = f"two files hold drive {scope!r}: {files[scope].name} and {path.name}; keep one"
-                raise DesiredStateError([Reason(str(path), None, None, "", message, "drive-duplicate-file")])
-            files[scope] = path
-        return files
+        return FILES.scope_files(state_dir)
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
-        # An existing file keeps its own spelling ("Demo Drive.yaml"); a new one is named after the scope.
-        return self.scope_files(state_dir).get(
-            drive_scope(scope), state_dir / self.directory / f"{drive_scope(scope)}.yaml"
-        )
+        return FILES.path_for(state_dir, scope)
 
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source)
@@ -179,7 +166,7 @@ class ShareLinksKind:
         if len(matches) == 1:
             return int(matches[0]["id"]), str(matches[0]["name"])
         state_dir = ctx.state_dir or Path("state")
-        file = _shown(self.path_for(state_dir, wanted), state_dir)
+        file = shown(self.path_for(state_dir, wanted), state_dir)
         if not matches:
             known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
             raise PlanError(

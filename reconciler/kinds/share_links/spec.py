@@ -17,7 +17,7 @@ A drive file (``state/drive/<drive name>.yaml``) maps paths inside the drive to 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal, Self
 
@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.errors import PlanError
 from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, SpecModel
+from reconciler.kinds.mapping_file import drop_entry, entries, mapping_schema, put_entry
 from reconciler.kinds.share_links.secret import KEPT, fingerprint, read_env
 
 KIND_NAME = "share_links"
@@ -285,19 +286,17 @@ def normalize(spec: SpecModel, scope: str) -> dict[str, Any]:
 
 def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
     """Desired objects of a drive file; every problem goes to ``source`` with its position."""
-    if document is None:
-        return []
-    if not isinstance(document, Mapping):
-        source.error((), "a drive file maps paths inside the drive to share links", rule="drive-document")
-        return []
     objects: list[DesiredObject] = []
-    for raw_key, entry in document.items():
-        where: tuple[str | int, ...] = (str(raw_key),)
-        try:
-            path = normalize_path(raw_key)
-        except ValueError as exc:
-            source.error(where, str(exc), rule="drive-path")
-            continue
+    for item in entries(
+        document,
+        source,
+        normalize_path,
+        not_a_mapping="a drive file maps paths inside the drive to share links",
+        document_rule="drive-document",
+        key_rule="drive-path",
+        text_paths=True,
+    ):
+        path, entry, where = item.key, item.value, item.path
         if not isinstance(entry, Mapping):
             source.error(where, "give the link as a mapping with at least `right`", rule="drive-entry")
             continue
@@ -336,52 +335,29 @@ def render_file(objects: list[DesiredObject | LiveObject]) -> dict[str, Any]:
     return {obj.key[0]: render_entry(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
 
 
-def _doc_key(document: Mapping[Any, Any], path: str) -> Any:
-    for raw in document:
-        try:
-            if normalize_path(raw) == path:
-                return raw
-        except ValueError:
-            continue
-    return None
-
-
 def upsert_link(document: Any, key: Key, entry: Any) -> Any:
     """Put ``entry`` under the path ``key`` in a round-trip document, in place."""
-    if not isinstance(entry, Mapping):
-        raise ValueError("a share_links entry is a mapping with at least `right` (see docs/format-drive.md)")
-    if document is None:
-        document = {}
-    if not isinstance(document, MutableMapping):
-        raise ValueError("the drive file is not a mapping of paths to share links")
-    existing = _doc_key(document, key[0])
-    document[existing if existing is not None else key[0]] = entry
-    return document
+    return put_entry(
+        document,
+        key[0],
+        entry,
+        normalize_path,
+        not_a_mapping="the drive file is not a mapping of paths to share links",
+        not_an_entry="a share_links entry is a mapping with at least `right` (see docs/format-drive.md)",
+    )
 
 
 def remove_link(document: Any, key: Key) -> bool:
     """Remove the link of path ``key`` from a round-trip document in place; False when it was not there."""
-    if not isinstance(document, MutableMapping):
-        return False
-    existing = _doc_key(document, key[0])
-    if existing is None:
-        return False
-    del document[existing]
-    return True
+    return drop_entry(document, key[0], normalize_path)
 
 
 def file_schema() -> dict[str, Any]:
     """JSON Schema of a whole drive file."""
-    entry = ShareLinkEntry.model_json_schema()
-    defs: dict[str, Any] = entry.pop("$defs", {})
-    defs["ShareLinkEntry"] = entry
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "kDrive share links file (state/drive/<drive name>.yaml)",
-        "description": "Paths inside the drive (starting with '/') mapped to the share link of that file or "
+    return mapping_schema(
+        ShareLinkEntry,
+        title="kDrive share links file (state/drive/<drive name>.yaml)",
+        description="Paths inside the drive (starting with '/') mapped to the share link of that file or "
         "folder. Links absent from the file are deleted. See docs/format-drive.md.",
-        "type": ["object", "null"],
-        "propertyNames": {"pattern": "^/"},
-        "additionalProperties": {"$ref": "#/$defs/ShareLinkEntry"},
-        "$defs": defs,
-    }
+        property_names={"pattern": "^/"},
+    )

@@ -1,0 +1,198 @@
+"""Files that map a key to an entry (``tags.yaml``, ``teams.yaml``, mail, drive and zone files).
+
+What every such kind does the same way: where its files live, the walk over a parsed document, the
+in-place edits of a round-trip document (which keep the key as the file spells it), and the JSON Schema of
+the whole file. Messages and rule ids stay with each kind; these helpers only take them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from reconciler.errors import DesiredStateError, Reason
+from reconciler.kinds.base import DocumentSource, SpecModel
+
+Normaliser = Callable[[Any], str]
+"""A file key → the key as compared (``' Blue '`` → ``'Blue'``); ValueError names what is wrong."""
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+# -- where the files are -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OneFile:
+    """A kind with one scope in one file: ``<state>/<directory>/<scope>.yaml``."""
+
+    directory: str
+    scope: str
+
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        path = self.path_for(state_dir, self.scope)
+        return {self.scope: path} if path.is_file() else {}
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        return state_dir / self.directory / f"{scope}.yaml"
+
+
+@dataclass(frozen=True)
+class FilePerScope:
+    """A kind with one file per scope in its folder; the scope is the file's normalised stem.
+
+    ``duplicate`` is the message when two files normalise to one scope, with ``{scope}``, ``{first}`` and
+    ``{second}`` (the file names) to fill in.
+    """
+
+    directory: str
+    scope_of: Callable[[str], str]
+    duplicate: str
+    rule: str
+
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        folder = state_dir / self.directory
+        files: dict[str, Path] = {}
+        if not folder.is_dir():
+            return files
+        for path in sorted(folder.glob("*.yaml")):
+            scope = self.scope_of(path.stem)
+            if scope in files:
+                message = self.duplicate.format(scope=scope, first=files[scope].name, second=path.name)
+                raise DesiredStateError([Reason(str(path), None, None, "", message, self.rule)])
+            files[scope] = path
+        return files
+
+    def new_path(self, state_dir: Path, scope: str) -> Path:
+        """The file a scope gets when it has none yet: named after the normalised scope."""
+        return state_dir / self.directory / f"{self.scope_of(scope)}.yaml"
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        """The scope's file: an existing one keeps its own spelling (``Demo Drive.yaml``), else a new one."""
+        return self.scope_files(state_dir).get(self.scope_of(scope), self.new_path(state_dir, scope))
+
+
+def shown(path: Path, state_dir: Path) -> str:
+    """A file as messages name it: relative to the state directory's parent (``state/mail/x.yaml``)."""
+    try:
+        return str(path.resolve().relative_to(state_dir.resolve().parent))
+    except ValueError:
+        return str(path)
+
+
+# -- parsing -----------------------------------------------------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """One entry of a mapping document whose key passed the kind's normaliser."""
+
+    raw_key: Any
+    key: str
+    value: Any
+    path: tuple[str | int, ...]
+
+
+def entries(
+    document: Any,
+    source: DocumentSource,
+    normalise: Normaliser,
+    *,
+    not_a_mapping: str,
+    document_rule: str,
+    key_rule: str,
+    text_paths: bool = False,
+) -> Iterator[Entry]:
+    """The entries of a parsed file; an empty file has none, and every problem goes to ``source``.
+
+    An entry's path is its key as the document holds it (a string or an int, so that its line is found);
+    ``text_paths`` names every key by its text instead, as the mail and drive files do.
+    """
+    if document is None:
+        return
+    if not isinstance(document, Mapping):
+        source.error((), not_a_mapping, rule=document_rule)
+        return
+    for raw_key, value in document.items():
+        step = str(raw_key) if text_paths or not isinstance(raw_key, str | int) else raw_key
+        path: tuple[str | int, ...] = (step,)
+        try:
+            key = normalise(raw_key)
+        except ValueError as exc:
+            source.error(path, str(exc), rule=key_rule)
+            continue
+        yield Entry(raw_key, key, value, path)
+
+
+# -- in-place edits of a round-trip document ----------------------------------------------------------
+
+
+def find_key(document: Mapping[Any, Any], key: str, normalise: Normaliser) -> Any:
+    """The document's own spelling of ``key`` (``' Blue '``, ``Info@Example.ch`` ...), or None."""
+    for raw in document:
+        try:
+            if normalise(raw) == key:
+                return raw
+        except ValueError:
+            continue
+    return None
+
+
+def editable(document: Any, not_a_mapping: str) -> MutableMapping[Any, Any]:
+    """The document to edit in place (a new mapping for an empty file); ValueError when it is no mapping."""
+    if document is None:
+        document = {}
+    if not isinstance(document, MutableMapping):
+        raise ValueError(not_a_mapping)
+    return document
+
+
+def put_entry(
+    document: Any, key: str, entry: Any, normalise: Normaliser, *, not_a_mapping: str, not_an_entry: str
+) -> MutableMapping[Any, Any]:
+    """Put ``entry`` under ``key`` (where the file already spells it, if it does); returns the document."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(not_an_entry)
+    edited = editable(document, not_a_mapping)
+    found = find_key(edited, key, normalise)
+    edited[key if found is None else found] = entry
+    return edited
+
+
+def drop_entry(document: Any, key: str, normalise: Normaliser) -> bool:
+    """Remove the entry of ``key`` in place; False when the document has none."""
+    if not isinstance(document, MutableMapping):
+        return False
+    found = find_key(document, key, normalise)
+    if found is None:
+        return False
+    del document[found]
+    return True
+
+
+# -- schema ------------------------------------------------------------------------------------------------
+
+
+def mapping_schema(
+    entry_model: type[SpecModel], *, title: str, description: str, property_names: dict[str, Any]
+) -> dict[str, Any]:
+    """JSON Schema of a file mapping keys to ``entry_model`` entries (an empty file is ``null``).
+
+    The entry's own ``$defs`` move to the file's root, where its ``#/$defs/…`` references point.
+    """
+    entry = entry_model.model_json_schema()
+    schema: dict[str, Any] = {
+        "$schema": SCHEMA_DIALECT,
+        "title": title,
+        "description": description,
+        "type": ["object", "null"],
+        "propertyNames": property_names,
+        "additionalProperties": entry,
+    }
+    defs: dict[str, Any] | None = entry.pop("$defs", None)
+    if defs is not None:
+        defs[entry_model.__name__] = entry
+        schema["additionalProperties"] = {"$ref": f"#/$defs/{entry_model.__name__}"}
+        schema["$defs"] = defs
+    return schema
