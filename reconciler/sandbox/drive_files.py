@@ -105,8 +105,7 @@ def drive(state: SandboxState, raw: str) -> dict[str, Any]:
 
 
 def files(state: SandboxState, drive_id: int) -> list[dict[str, Any]]:
-    by_drive: dict[str, list[dict[str, Any]]] = state.data.setdefault("drive_files", {})
-    return by_drive.setdefault(str(drive_id), [])
+    return state.owned("drive_files", drive_id)
 
 
 def root(drive_id: int) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from starlette.responses import Response
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.wire import (
     ApiRoute,
+    by_id,
     field_error,
     list_response,
     not_found,
@@ -60,21 +61,8 @@ def _account_id(request: Request, param: str) -> str:
     return raw
 
 
-def _collection(state: SandboxState, name: str, account: str) -> list[dict[str, Any]]:
-    by_account: dict[str, list[dict[str, Any]]] = state.data.setdefault(name, {})
-    return by_account.setdefault(account, [])
-
-
-def _by_id(items: list[dict[str, Any]], raw: str, model: str) -> dict[str, Any]:
-    wanted = int(raw) if raw.isdigit() else -1
-    for item in items:
-        if item["id"] == wanted:
-            return item
-    raise not_found(model)
-
-
 def _users(state: SandboxState, account: str) -> list[dict[str, Any]]:
-    return _collection(state, "account_users", account)
+    return state.owned("account_users", account)
 
 
 # -- validation (Laravel style: every problem of the body in one 422) ----------------------------------
@@ -183,7 +171,7 @@ async def list_users(request: Request) -> Response:
 
 async def list_teams(request: Request) -> Response:
     state = sandbox_state(request)
-    teams = _collection(state, "teams", _account_id(request, "account"))
+    teams = state.owned("teams", _account_id(request, "account"))
     search = request.query_params.get("search", "").strip().lower()
     selected = [t for t in teams if search in t["name"].lower()] if search else teams
     return list_response(request, [_team_view(t) for t in selected])
@@ -192,7 +180,7 @@ async def list_teams(request: Request) -> Response:
 async def create_team(request: Request) -> Response:
     state = sandbox_state(request)
     account = _account_id(request, "account")
-    teams = _collection(state, "teams", account)
+    teams = state.owned("teams", account)
     body = await read_body(request)
     errors: list[dict[str, Any]] = []
     _check_name(body, required=True, maximum=TEAM_NAME_MAX, errors=errors)
@@ -222,14 +210,14 @@ async def create_team(request: Request) -> Response:
 
 async def show_team(request: Request) -> Response:
     state = sandbox_state(request)
-    teams = _collection(state, "teams", _account_id(request, "account"))
-    return success(_team_view(_by_id(teams, request.path_params["team"], "Team")))
+    teams = state.owned("teams", _account_id(request, "account"))
+    return success(_team_view(by_id(teams, request.path_params["team"], "Team")))
 
 
 async def update_team(request: Request) -> Response:
     state = sandbox_state(request)
-    teams = _collection(state, "teams", _account_id(request, "account"))
-    team = _by_id(teams, request.path_params["team"], "Team")
+    teams = state.owned("teams", _account_id(request, "account"))
+    team = by_id(teams, request.path_params["team"], "Team")
     body = await read_body(request)
     errors: list[dict[str, Any]] = []
     _check_name(body, required=False, maximum=TEAM_NAME_MAX, errors=errors)
@@ -249,16 +237,16 @@ async def update_team(request: Request) -> Response:
 
 async def delete_team(request: Request) -> Response:
     state = sandbox_state(request)
-    teams = _collection(state, "teams", _account_id(request, "account"))
-    teams.remove(_by_id(teams, request.path_params["team"], "Team"))
+    teams = state.owned("teams", _account_id(request, "account"))
+    teams.remove(by_id(teams, request.path_params["team"], "Team"))
     return success(True)
 
 
 async def team_users(request: Request) -> Response:
     state = sandbox_state(request)
     account = _account_id(request, "account")
-    teams = _collection(state, "teams", account)
-    team = _by_id(teams, request.path_params["team"], "Team")
+    teams = state.owned("teams", account)
+    team = by_id(teams, request.path_params["team"], "Team")
     if request.method == "GET":
         members = [u for u in _users(state, account) if u.get("user_id") in team["user_ids"]]
         return list_response(request, [_team_user_view(u, teams) for u in members])
@@ -278,7 +266,7 @@ async def team_users(request: Request) -> Response:
 async def list_tags(request: Request) -> Response:
     # The spec documents no pagination for this list: the whole list, whatever the query says.
     state = sandbox_state(request)
-    return success(list(_collection(state, "tags", _account_id(request, "account_id"))))
+    return success(list(state.owned("tags", _account_id(request, "account_id"))))
 
 
 def _tag_errors(tags: list[dict[str, Any]], body: dict[str, Any], *, own_id: int | None) -> None:
@@ -292,7 +280,7 @@ def _tag_errors(tags: list[dict[str, Any]], body: dict[str, Any], *, own_id: int
 
 async def create_tag(request: Request) -> Response:
     state = sandbox_state(request)
-    tags = _collection(state, "tags", _account_id(request, "account_id"))
+    tags = state.owned("tags", _account_id(request, "account_id"))
     body = await read_body(request)
     _tag_errors(tags, body, own_id=None)
     tag = {
@@ -307,8 +295,8 @@ async def create_tag(request: Request) -> Response:
 
 async def update_tag(request: Request) -> Response:
     state = sandbox_state(request)
-    tags = _collection(state, "tags", _account_id(request, "account_id"))
-    tag = _by_id(tags, request.path_params["tag"], "Tag")
+    tags = state.owned("tags", _account_id(request, "account_id"))
+    tag = by_id(tags, request.path_params["tag"], "Tag")
     body = await read_body(request)
     _tag_errors(tags, body, own_id=tag["id"])
     if body.get("name") is not None:
@@ -320,8 +308,8 @@ async def update_tag(request: Request) -> Response:
 
 async def delete_tag(request: Request) -> Response:
     state = sandbox_state(request)
-    tags = _collection(state, "tags", _account_id(request, "account_id"))
-    tags.remove(_by_id(tags, request.path_params["tag"], "Tag"))
+    tags = state.owned("tags", _account_id(request, "account_id"))
+    tags.remove(by_id(tags, request.path_params["tag"], "Tag"))
     return success(True)
 
 

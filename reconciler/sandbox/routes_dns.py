@@ -16,6 +16,7 @@ from reconciler.sandbox.state import SandboxState, zone_key
 from reconciler.sandbox.wire import (
     ApiError,
     ApiRoute,
+    by_id,
     field_error,
     list_response,
     not_found,
@@ -40,13 +41,7 @@ def _zone(request: Request) -> tuple[SandboxState, str, dict[str, Any]]:
 
 
 def _record(request: Request, zone: dict[str, Any]) -> dict[str, Any]:
-    raw = request.path_params["record"]
-    record_id = int(raw) if raw.isdigit() else -1
-    for record in zone["records"]:
-        if record["id"] == record_id:
-            found: dict[str, Any] = record
-            return found
-    raise not_found("DnsRecord")
+    return by_id(zone["records"], request.path_params["record"], "DnsRecord")
 
 
 def _render(request: Request, zone: str, record: dict[str, Any], with_: set[str]) -> dict[str, Any]:

@@ -144,8 +144,7 @@ def _hosting(request: Request) -> tuple[SandboxState, dict[str, Any]]:
 
 
 def _mailboxes(state: SandboxState, hosting: dict[str, Any]) -> list[dict[str, Any]]:
-    by_hosting: dict[str, list[dict[str, Any]]] = state.data.setdefault("mailboxes", {})
-    return by_hosting.setdefault(str(hosting["id"]), [])
+    return state.owned("mailboxes", hosting["id"])
 
 
 def _mailbox(request: Request) -> tuple[SandboxState, dict[str, Any], dict[str, Any]]:

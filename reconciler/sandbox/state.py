@@ -190,6 +190,11 @@ class SandboxState:
             return None
         return next((r for r in found["records"] if r["id"] == record_id), None)
 
+    def owned(self, name: str, owner: int | str) -> list[dict[str, Any]]:
+        """The stored list ``name`` of one owner (an account, a mail hosting, a drive), made on first use."""
+        by_owner: dict[str, list[dict[str, Any]]] = self.data.setdefault(name, {})
+        return by_owner.setdefault(str(owner), [])
+
     def domain_names(self) -> list[str]:
         """Registered domains of the account: ``customer_name`` of every ``domain`` product."""
         return [str(p["customer_name"]).lower() for p in self.products if p.get("service_name") == "domain"]

@@ -98,6 +98,15 @@ def not_found(model: str | None = None) -> ApiError:
     return ApiError(404, "object_not_found", "Object not found", context={"model": model} if model else None)
 
 
+def by_id(items: Sequence[dict[str, Any]], raw: str, model: str) -> dict[str, Any]:
+    """The item whose ``id`` is the path parameter ``raw``; 404 naming ``model`` when there is none."""
+    wanted = int(raw) if raw.isdigit() else -1
+    for item in items:
+        if item["id"] == wanted:
+            return item
+    raise not_found(model)
+
+
 def success(data: Any, *, status: int = 200, extra: Mapping[str, Any] | None = None) -> Response:
     """The success envelope; ``extra`` keys (pagination) go between ``result`` and ``data``."""
     body: dict[str, Any] = {"result": "success"}
