@@ -10,6 +10,7 @@ from pathlib import Path
 from reconciler.errors import SettingsError
 
 DEFAULT_API_URL = "https://api.infomaniak.com"
+MCP_HTTP_PORT = 8700
 WORK_DIR_NAME = ".infomaniak-gitops"
 
 TOKEN_ENV = "INFOMANIAK_API_TOKEN"

@@ -19,23 +19,22 @@ from typing import Any
 from reconciler.audit import AuditLog
 from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, config_for, echo, echo_err, settings_for
 from reconciler.desired import DesiredState, display_path, load_desired
-from reconciler.engine import Session, parse_targets
-from reconciler.engine.drift import (
+from reconciler.engine import (
     DRIFT_RENDERERS,
+    GITHUB_COMMENT_LIMIT,
     DriftReport,
+    Session,
+    comment_length,
+    comment_marker,
     compute_drift,
+    load_last_apply,
+    md_text,
     memo_kinds,
+    parse_plan_marker,
+    parse_targets,
     relabel_files,
     scope_commits,
 )
-from reconciler.engine.render import (
-    GITHUB_COMMENT_LIMIT,
-    comment_length,
-    comment_marker,
-    md_text,
-    parse_plan_marker,
-)
-from reconciler.engine.session import load_last_apply
 from reconciler.errors import DesiredStateError, PlanError, SettingsError
 from reconciler.gitinfo import (
     DIRTY_SUFFIX,

@@ -30,9 +30,9 @@ from reconciler.engine import (
     load_plan_file,
     make_plan,
     parse_targets,
+    relabel_files,
     render_text,
 )
-from reconciler.engine.drift import relabel_files
 from reconciler.errors import ApprovalError, SettingsError
 from reconciler.gitinfo import describe_commit, exported_state, is_dirty
 from reconciler.kinds import all_kinds, get_kind

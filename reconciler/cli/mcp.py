@@ -10,11 +10,15 @@ import anyio
 
 from reconciler.cli.common import EXIT_OK, echo_err, settings_for
 from reconciler.errors import SettingsError
-from reconciler.mcp import McpApp
-from reconciler.mcp.transport import DEFAULT_HTTP_PORT, serve_http, serve_stdio
+from reconciler.settings import MCP_HTTP_PORT as DEFAULT_HTTP_PORT
+
+# The MCP SDK costs most of the CLI's start-up time; only this verb needs it, so it is imported on use.
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
+    from reconciler.mcp import McpApp
+    from reconciler.mcp.transport import serve_http, serve_stdio
+
     if not 0 <= args.port <= 65535:
         raise SettingsError(f"--port {args.port} is not a TCP port (0 picks a free one)")
     app = McpApp(settings_for(args), read_only=args.read_only)

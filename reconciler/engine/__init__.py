@@ -8,10 +8,28 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.engine.applier import ApplyReport, apply_plan, describe_moves
+from reconciler.engine.drift import (
+    DRIFT_RENDERERS,
+    DriftReport,
+    compute_drift,
+    memo_kinds,
+    relabel_files,
+    scope_commits,
+)
 from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary
 from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
-from reconciler.engine.render import RENDERERS, render_json, render_markdown, render_text
-from reconciler.engine.session import Session
+from reconciler.engine.render import (
+    GITHUB_COMMENT_LIMIT,
+    RENDERERS,
+    comment_length,
+    comment_marker,
+    md_text,
+    parse_plan_marker,
+    render_json,
+    render_markdown,
+    render_text,
+)
+from reconciler.engine.session import Session, load_last_apply
 from reconciler.errors import PlanError
 
 
@@ -37,22 +55,34 @@ def load_plan_file(path: Path) -> Plan:
 
 
 __all__ = [
+    "DRIFT_RENDERERS",
+    "GITHUB_COMMENT_LIMIT",
     "RENDERERS",
     "ApplyReport",
     "Change",
+    "DriftReport",
     "FieldChange",
     "Plan",
     "ScopeSummary",
     "Session",
     "Target",
     "apply_plan",
+    "comment_length",
+    "comment_marker",
+    "compute_drift",
     "describe_moves",
     "load_for_plan",
+    "load_last_apply",
     "load_plan_file",
     "make_plan",
+    "md_text",
+    "memo_kinds",
+    "parse_plan_marker",
     "parse_targets",
     "plan_desired",
+    "relabel_files",
     "render_json",
     "render_markdown",
     "render_text",
+    "scope_commits",
 ]

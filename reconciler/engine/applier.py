@@ -204,5 +204,7 @@ def _record_last_apply(
         scopes[f"{summary.kind}/{summary.scope}"] = {
             "verified_hash": verify.plan_hash,
             "time": record["time"],
+            # Per scope, because an apply narrowed with --target leaves the other scopes' record as it was.
+            "git_commit": git_commit,
         }
     save_last_apply(path, record)

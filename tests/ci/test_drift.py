@@ -99,6 +99,8 @@ def test_base_ref_and_a_commit_git_no_longer_has(flow: Flow) -> None:
 
     record = json.loads((flow.home / "last-apply.json").read_text(encoding="utf-8"))
     record["git_commit"] = "f" * 40
+    for entry in record["scopes"].values():
+        entry["git_commit"] = "f" * 40
     (flow.home / "last-apply.json").write_text(json.dumps(record), encoding="utf-8")
     code, found, report = sides(flow)
     assert code == 2

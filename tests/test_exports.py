@@ -1,0 +1,35 @@
+"""Each subpackage's public surface: every exported name exists and `__all__` has no duplicates."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PACKAGES = [
+    "reconciler.api",
+    "reconciler.desired",
+    "reconciler.engine",
+    "reconciler.errors",
+    "reconciler.kinds",
+    "reconciler.mcp",
+    "reconciler.sandbox",
+]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_names_exist_once(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(module.__all__)
+    assert len(exported) == len(set(exported))
+    missing = [item for item in exported if not hasattr(module, item)]
+    assert missing == []
+
+
+def test_every_error_class_is_in_the_tree() -> None:
+    errors = importlib.import_module("reconciler.errors")
+    classes = [getattr(errors, n) for n in errors.__all__ if isinstance(getattr(errors, n), type)]
+    for cls in classes:
+        if issubclass(cls, Exception):
+            assert issubclass(cls, errors.ReconcilerError), cls
+            assert cls.__doc__, f"{cls.__name__} needs a one-line docstring saying when it is raised"
