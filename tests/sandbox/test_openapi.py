@@ -10,101 +10,84 @@ Where the spec and the real API disagree the simulator follows the real API, and
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote
-
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+
+from .helpers import OpenApi, load_openapi, read_openapi, validate
 
 pytestmark = pytest.mark.anyio
 
-SPEC_PATH = Path(__file__).parents[3] / "shared" / "infomaniak-openapi" / "domain_zones.json"
-SPEC_URI = "urn:infomaniak:domain_zones"
 RECORDS = "/2/zones/example.ch/records"
 
 
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"the official OpenAPI spec is not at {SPEC_PATH} (it lives outside the repository)")
-    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+def openapi() -> OpenApi:
+    spec = read_openapi("domain_zones.json")
     schemas = spec["components"]["schemas"]
     for name in ("2f8071fd_api_dns_zone", "6a791d9b_api_domain_zone"):
         # Spec bug: "is_enabled" belongs to "dnssec", not to the zone (see the module docstring).
         schemas[name]["required"] = [key for key in schemas[name]["required"] if key != "is_enabled"]
-    return Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(spec))
+    return load_openapi("domain_zones.json", spec)
 
 
-def validate(registry: Registry, path: str, method: str, status: int, body: Any) -> None:
-    escaped = path.replace("~", "~0").replace("/", "~1")
-    pointer = f"/paths/{escaped}/{method}/responses/{status}/content/application~1json/schema"
-    schema = {"$ref": f"{SPEC_URI}#{quote(pointer)}"}
-    Draft202012Validator(schema, registry=registry).validate(body)
-
-
-async def test_show_zone(client, registry):
+async def test_show_zone(client, openapi):
     for params in ({}, {"with": "records,idn"}):
         response = await client.get("/2/zones/example.ch", params=params)
-        validate(registry, "/2/zones/{zone}", "get", 200, response.json())
+        validate(openapi, "/2/zones/{zone}", "get", 200, response.json())
 
 
-async def test_show_zone_unknown_and_unauthorised(client, registry):
+async def test_show_zone_unknown_and_unauthorised(client, openapi):
     missing = await client.get("/2/zones/unknown.ch")
-    validate(registry, "/2/zones/{zone}", "get", 404, missing.json())
+    validate(openapi, "/2/zones/{zone}", "get", 404, missing.json())
     unauthorised = await client.get("/2/zones/example.ch", headers={"Authorization": "Bearer nope"})
-    validate(registry, "/2/zones/{zone}", "get", 401, unauthorised.json())
+    validate(openapi, "/2/zones/{zone}", "get", 401, unauthorised.json())
 
 
-async def test_list_records(client, registry):
+async def test_list_records(client, openapi):
     for params in ({}, {"with": "idn", "page": 1, "per_page": 5}, {"with": "records_description"}):
         response = await client.get(RECORDS, params=params)
-        validate(registry, "/2/zones/{zone}/records", "get", 200, response.json())
+        validate(openapi, "/2/zones/{zone}/records", "get", 200, response.json())
 
 
-async def test_show_record(client, registry):
+async def test_show_record(client, openapi):
     response = await client.get(f"{RECORDS}/17781145", params={"with": "idn"})
-    validate(registry, "/2/zones/{zone}/records/{record}", "get", 200, response.json())
+    validate(openapi, "/2/zones/{zone}/records/{record}", "get", 200, response.json())
     missing = await client.get(f"{RECORDS}/1")
-    validate(registry, "/2/zones/{zone}/records/{record}", "get", 404, missing.json())
+    validate(openapi, "/2/zones/{zone}/records/{record}", "get", 404, missing.json())
 
 
-async def test_create_record(client, registry):
+async def test_create_record(client, openapi):
     body = {"source": "_acme-challenge", "type": "TXT", "target": "token", "ttl": 300}
     response = await client.post(RECORDS, json=body)
     assert response.status_code == 201  # real behaviour; the spec documents 200
-    validate(registry, "/2/zones/{zone}/records", "post", 200, response.json())
+    validate(openapi, "/2/zones/{zone}/records", "post", 200, response.json())
     duplicate = await client.post(RECORDS, json=body)
-    validate(registry, "/2/zones/{zone}/records", "post", 400, duplicate.json())
+    validate(openapi, "/2/zones/{zone}/records", "post", 400, duplicate.json())
 
 
-async def test_update_and_delete_record(client, registry):
+async def test_update_and_delete_record(client, openapi):
     updated = await client.put(f"{RECORDS}/17781142", json={"ttl": 600})
-    validate(registry, "/2/zones/{zone}/records/{record}", "put", 200, updated.json())
+    validate(openapi, "/2/zones/{zone}/records/{record}", "put", 200, updated.json())
     deleted = await client.delete(f"{RECORDS}/17781142")
-    validate(registry, "/2/zones/{zone}/records/{record}", "delete", 200, deleted.json())
+    validate(openapi, "/2/zones/{zone}/records/{record}", "delete", 200, deleted.json())
 
 
-async def test_zone_exists(client, registry):
+async def test_zone_exists(client, openapi):
     response = await client.get("/2/zones/example.ch/exists")
-    validate(registry, "/2/zones/{zone}/exists", "get", 200, response.json())
+    validate(openapi, "/2/zones/{zone}/exists", "get", 200, response.json())
     missing = await client.get("/2/zones/unknown.ch/exists")
-    validate(registry, "/2/zones/{zone}/exists", "get", 404, missing.json())
+    validate(openapi, "/2/zones/{zone}/exists", "get", 404, missing.json())
 
 
-async def test_domain_zones(client, registry):
+async def test_domain_zones(client, openapi):
     for params in ({}, {"page": 1}, {"return": "total"}):
         response = await client.get("/2/domains/www.example.ch/zones", params=params)
-        validate(registry, "/2/domains/{domain}/zones", "get", 200, response.json())
+        validate(openapi, "/2/domains/{domain}/zones", "get", 200, response.json())
 
 
-async def test_schema_check_catches_a_wrong_shape(registry):
+async def test_schema_check_catches_a_wrong_shape(openapi):
     # Guard against a vacuous test: a record without "target" must fail the record schema.
     from jsonschema import ValidationError
 
     bad = {"result": "success", "data": {"id": 1, "source": ".", "type": "A", "ttl": 60, "updated_at": 1}}
     with pytest.raises(ValidationError):
-        validate(registry, "/2/zones/{zone}/records/{record}", "get", 200, bad)
+        validate(openapi, "/2/zones/{zone}/records/{record}", "get", 200, bad)

@@ -4,40 +4,29 @@ Answers are checked against the official spec's schemas (core resources) where i
 test works around, each where it applies: the users list documents ``data`` as one object (items are checked
 one by one), and the tags list documents ``data`` as a string (checked against the ``Tag`` schema instead).
 The export also marks nullable fields the OpenAPI 3.0 way (``nullable: true``), which JSON Schema ignores; the
-registry turns those into ``type: [T, "null"]`` so a documented null validates.
+``openapi`` fixture turns those into ``type: [T, "null"]`` so a documented null validates.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from reconciler.sandbox import create_app
 
-from .helpers import client_for
+from .helpers import OpenApi, client_for, field_errors, load_openapi, read_openapi, validate, validate_schema
 
 pytestmark = pytest.mark.anyio
 
-SPEC_PATH = Path(__file__).parents[3] / "shared" / "infomaniak-openapi" / "core_ressource.json"
-SPEC_URI = "urn:infomaniak:core_ressource"
 TEAMS = "/1/accounts/123456/teams"
 TAGS = "/1/accounts/123456/tags"
 USERS = "/2/accounts/123456/users"
 
 
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"the official OpenAPI spec is not at {SPEC_PATH} (it lives outside the repository)")
-    spec = allow_nulls(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
-    return Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(spec))
+def openapi() -> OpenApi:
+    return load_openapi("core_ressource.json", allow_nulls(read_openapi("core_ressource.json")))
 
 
 def allow_nulls(node: Any) -> Any:
@@ -52,31 +41,14 @@ def allow_nulls(node: Any) -> Any:
     return node
 
 
-def validate(registry: Registry, path: str, method: str, status: int, body: Any) -> None:
-    escaped = path.replace("~", "~0").replace("/", "~1")
-    pointer = f"/paths/{escaped}/{method}/responses/{status}/content/application~1json/schema"
-    Draft202012Validator({"$ref": f"{SPEC_URI}#{quote(pointer)}"}, registry=registry).validate(body)
-
-
-def validate_schema(registry: Registry, name: str, value: Any) -> None:
-    schema = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
-    Draft202012Validator(schema, registry=registry).validate(value)
-
-
-def field_errors(response) -> list[tuple[str, str]]:
-    error = response.json()["error"]
-    assert (response.status_code, error["code"]) == (422, "validation_failed")
-    return [(e["context"]["attribute"], e["code"]) for e in error["errors"]]
-
-
 # -- users ---------------------------------------------------------------------------------------------------
 
 
-async def test_users_list_holds_users_and_a_pending_invitation(client, registry):
+async def test_users_list_holds_users_and_a_pending_invitation(client, openapi):
     response = await client.get(USERS)
     users = response.json()["data"]
     for user in users:
-        validate_schema(registry, "087adaad_Userorpendinguser", user)
+        validate_schema(openapi, "087adaad_Userorpendinguser", user)
     pending = [u for u in users if u["user_id"] is None]
     assert [(u["email"], u["state_in_account"], u["invitation_id"]) for u in pending] == [
         ("emma.favre@example.ch", "pending", 7000201)
@@ -96,9 +68,9 @@ async def test_unknown_account_is_object_not_found(client):
 # -- teams ---------------------------------------------------------------------------------------------------
 
 
-async def test_list_and_show_teams_match_the_spec(client, registry):
+async def test_list_and_show_teams_match_the_spec(client, openapi):
     listed = await client.get(TEAMS, params={"page": 1})
-    validate(registry, "/1/accounts/{account}/teams", "get", 200, listed.json())
+    validate(openapi, "/1/accounts/{account}/teams", "get", 200, listed.json())
     assert [(t["name"], t["user_count"]) for t in listed.json()["data"]] == [
         ("Support", 2),
         ("Marketing", 2),
@@ -106,15 +78,15 @@ async def test_list_and_show_teams_match_the_spec(client, registry):
     ]
     assert "user_ids" not in listed.json()["data"][0]  # storage detail, never served
     shown = await client.get(f"{TEAMS}/81001")
-    validate(registry, "/1/accounts/{account}/teams/{team}", "get", 200, shown.json())
+    validate(openapi, "/1/accounts/{account}/teams/{team}", "get", 200, shown.json())
     missing = await client.get(f"{TEAMS}/1")
-    validate(registry, "/1/accounts/{account}/teams/{team}", "get", 404, missing.json())
+    validate(openapi, "/1/accounts/{account}/teams/{team}", "get", 404, missing.json())
 
 
-async def test_create_team_answers_201_with_the_team(client, registry, state):
+async def test_create_team_answers_201_with_the_team(client, openapi, state):
     response = await client.post(TEAMS, json={"name": " Security ", "color_id": 2})
     assert response.status_code == 201
-    validate(registry, "/1/accounts/{account}/teams", "post", 201, response.json())
+    validate(openapi, "/1/accounts/{account}/teams", "post", 201, response.json())
     team = response.json()["data"]
     assert (team["name"], team["color_id"], team["user_count"]) == ("Security", 2, 0)
     assert team["created_by_id"] == state.profile["id"]
@@ -139,30 +111,30 @@ async def test_team_bodies_are_validated_like_the_api(client):
     ]
 
 
-async def test_patch_and_delete_team(client, registry):
+async def test_patch_and_delete_team(client, openapi):
     patched = await client.patch(f"{TEAMS}/81002", json={"color_id": 6})
-    validate(registry, "/1/accounts/{account}/teams/{team}", "patch", 200, patched.json())
+    validate(openapi, "/1/accounts/{account}/teams/{team}", "patch", 200, patched.json())
     assert (patched.json()["data"]["name"], patched.json()["data"]["color_id"]) == ("Marketing", 6)
     renamed = await client.patch(f"{TEAMS}/81002", json={"name": "Marketing"})  # its own name: fine
     assert renamed.status_code == 200
     deleted = await client.delete(f"{TEAMS}/81003")
-    validate(registry, "/1/accounts/{account}/teams/{team}", "delete", 200, deleted.json())
+    validate(openapi, "/1/accounts/{account}/teams/{team}", "delete", 200, deleted.json())
     assert deleted.json()["data"] is True
     assert (await client.get(f"{TEAMS}/81003")).status_code == 404
 
 
-async def test_team_users_list_add_and_remove(client, registry):
+async def test_team_users_list_add_and_remove(client, openapi):
     path = f"{TEAMS}/81001/users"
     listed = await client.get(path)
-    validate(registry, "/1/accounts/{account}/teams/{team}/users", "get", 200, listed.json())
+    validate(openapi, "/1/accounts/{account}/teams/{team}/users", "get", 200, listed.json())
     assert [u["email"] for u in listed.json()["data"]] == ["admin@example.ch", "alice.martin@example.ch"]
     assert listed.json()["data"][0]["teams"][0]["name"] == "Support"
 
     added = await client.post(path, json={"user_ids": [5000105, 5000101]})  # 5000101 is already in
     assert added.status_code == 201
-    validate(registry, "/1/accounts/{account}/teams/{team}/users", "post", 201, added.json())
+    validate(openapi, "/1/accounts/{account}/teams/{team}/users", "post", 201, added.json())
     removed = await client.request("DELETE", path, json={"user_ids": [5000102]})
-    validate(registry, "/1/accounts/{account}/teams/{team}/users", "delete", 200, removed.json())
+    validate(openapi, "/1/accounts/{account}/teams/{team}/users", "delete", 200, removed.json())
     emails = [u["email"] for u in (await client.get(path)).json()["data"]]
     assert emails == ["admin@example.ch", "david.meier@example.ch"]
     assert (await client.get(f"{TEAMS}/81001")).json()["data"]["user_count"] == 2
@@ -196,19 +168,19 @@ async def test_method_override_deletes_team_users_from_a_post(client):
 # -- tags ----------------------------------------------------------------------------------------------------
 
 
-async def test_tags_list_is_not_paginated_and_items_match_the_spec(client, registry):
+async def test_tags_list_is_not_paginated_and_items_match_the_spec(client, openapi):
     response = await client.get(TAGS, params={"page": 1, "per_page": 1})
     body = response.json()
     assert "page" not in body and len(body["data"]) == 3
     for tag in body["data"]:
-        validate_schema(registry, "087adaad_Tag", tag)
+        validate_schema(openapi, "087adaad_Tag", tag)
 
 
-async def test_tag_create_update_delete(client, registry):
+async def test_tag_create_update_delete(client, openapi):
     created = await client.post(TAGS, json={"name": "clients", "color": 3})
     assert created.status_code == 201
     tag = created.json()["data"]
-    validate_schema(registry, "087adaad_Tag", tag)
+    validate_schema(openapi, "087adaad_Tag", tag)
     assert (tag["name"], tag["color"], tag["product_count"]) == ("clients", 3, 0)
     updated = await client.put(f"{TAGS}/{tag['id']}", json={"name": "customers", "color": 5})
     assert (updated.json()["data"]["name"], updated.json()["data"]["color"]) == ("customers", 5)

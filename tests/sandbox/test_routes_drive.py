@@ -9,25 +9,16 @@ folder holding both satisfies, so they are checked as a list of directories-or-f
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import httpx
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from reconciler.sandbox import create_app
 
-from .helpers import client_for
-from .test_routes_mail import repair
+from .helpers import OpenApi, client_for, field_errors, load_openapi, read_openapi, repair_nullables, validate
 
 pytestmark = pytest.mark.anyio
 
-SPEC_PATH = Path(__file__).parents[3] / "shared" / "infomaniak-openapi" / "kdrive.json"
-SPEC_URI = "urn:infomaniak:kdrive"
 DRIVE = 140946
 FILES = f"/3/drive/{DRIVE}/files"
 LINK = f"/2/drive/{DRIVE}/files/{{}}/link"
@@ -35,11 +26,9 @@ LISTINGS = ("/3/drive/{drive_id}/files/links", "/3/drive/{drive_id}/files/{file_
 
 
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"the official OpenAPI spec is not at {SPEC_PATH} (it lives outside the repository)")
-    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    repair(spec)
+def openapi() -> OpenApi:
+    spec = read_openapi("kdrive.json")
+    repair_nullables(spec)
     drive = spec["components"]["schemas"]["91ac10ff_Drive"]
     drive["required"] = [key for key in drive["required"] if key in drive["properties"]]
     for path in LISTINGS:
@@ -47,20 +36,7 @@ def registry() -> Registry:
         data = schema["allOf"][1]["properties"]["data"]
         items = [alternative["items"] for alternative in data.pop("oneOf")]
         data.update({"type": "array", "items": {"anyOf": items}})
-    return Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(spec))
-
-
-def validate(registry: Registry, path: str, method: str, status: int, body: Any) -> None:
-    escaped = path.replace("~", "~0").replace("/", "~1")
-    pointer = f"/paths/{escaped}/{method}/responses/{status}/content/application~1json/schema"
-    Draft202012Validator({"$ref": f"{SPEC_URI}#{quote(pointer)}"}, registry=registry).validate(body)
-
-
-def errors(response: httpx.Response) -> list[tuple[str, str]]:
-    assert response.status_code == 422, response.text
-    body = response.json()["error"]
-    assert body["code"] == "validation_failed"
-    return [(e["context"]["attribute"], e["code"]) for e in body["errors"]]
+    return load_openapi("kdrive.json", spec)
 
 
 def stored(state: Any, file_id: int) -> dict[str, Any]:
@@ -70,10 +46,10 @@ def stored(state: Any, file_id: int) -> dict[str, Any]:
 # -- drives and listings -------------------------------------------------------------------------------------
 
 
-async def test_drives_need_an_account_and_match_the_spec(client, registry):
-    assert errors(await client.get("/2/drive")) == [("account_id", "validation_rule_required")]
+async def test_drives_need_an_account_and_match_the_spec(client, openapi):
+    assert field_errors(await client.get("/2/drive")) == [("account_id", "validation_rule_required")]
     body = (await client.get("/2/drive", params={"account_id": 123456, "page": 1})).json()
-    validate(registry, "/2/drive", "get", 200, body)
+    validate(openapi, "/2/drive", "get", 200, body)
     assert [(d["id"], d["name"], d["product_id"]) for d in body["data"]] == [(DRIVE, "Demo Drive", 4000101)]
     assert (await client.get(f"/2/drive/{DRIVE}")).json()["data"]["name"] == "Demo Drive"
 
@@ -85,9 +61,9 @@ async def test_a_drive_in_maintenance_answers_503(state, client):
     assert response.json()["error"]["code"] == "drive_is_in_maintenance_error"
 
 
-async def test_links_inventory_matches_the_spec_and_hides_trashed_files(client, registry):
+async def test_links_inventory_matches_the_spec_and_hides_trashed_files(client, openapi):
     body = (await client.get(f"{FILES}/links")).json()
-    validate(registry, "/3/drive/{drive_id}/files/links", "get", 200, body)
+    validate(openapi, "/3/drive/{drive_id}/files/links", "get", 200, body)
     assert [(f["path"], f["sharelink"]["right"]) for f in body["data"]] == [
         ("/Finance/q3-report.xlsx", "password"),
         ("/Marketing/Campaign 2026", "inherit"),
@@ -99,13 +75,13 @@ async def test_links_inventory_matches_the_spec_and_hides_trashed_files(client, 
     assert [f["id"] for f in public["data"]] == [101, 121]
 
 
-async def test_folder_listing_pages_with_a_cursor(state, client, registry):
+async def test_folder_listing_pages_with_a_cursor(state, client, openapi):
     for index in range(7):
         state.data["drive_files"][str(DRIVE)].append(
             {"id": 900 + index, "name": f"scan-{index}.pdf", "type": "file", "parent_id": 13}
         )
     first = (await client.get(f"{FILES}/13/files", params={"limit": 5})).json()
-    validate(registry, "/3/drive/{drive_id}/files/{file_id}/files", "get", 200, first)
+    validate(openapi, "/3/drive/{drive_id}/files/{file_id}/files", "get", 200, first)
     assert (len(first["data"]), first["has_more"]) == (5, True)
     second = (await client.get(f"{FILES}/13/files", params={"limit": 5, "cursor": first["cursor"]})).json()
     names = [f["name"] for f in first["data"] + second["data"]]
@@ -124,16 +100,16 @@ async def test_root_listing_shows_folders_first_with_paths(client):
 
 
 async def test_cursor_and_limit_are_validated(client):
-    assert errors(await client.get(f"{FILES}/1/files", params={"cursor": "garbage"})) == [
+    assert field_errors(await client.get(f"{FILES}/1/files", params={"cursor": "garbage"})) == [
         ("cursor", "validation_rule_cursor")
     ]
-    assert errors(await client.get(f"{FILES}/1/files", params={"limit": 2})) == [
+    assert field_errors(await client.get(f"{FILES}/1/files", params={"limit": 2})) == [
         ("limit", "validation_rule_min")
     ]
-    assert errors(await client.get(f"{FILES}/1/files", params={"limit": 5000})) == [
+    assert field_errors(await client.get(f"{FILES}/1/files", params={"limit": 5000})) == [
         ("limit", "validation_rule_max")
     ]
-    assert errors(await client.get(f"{FILES}/1/files", params={"type": "folder"})) == [
+    assert field_errors(await client.get(f"{FILES}/1/files", params={"type": "folder"})) == [
         ("type", "validation_rule_in")
     ]
     listing_a_file = await client.get(f"{FILES}/101/files")
@@ -143,9 +119,9 @@ async def test_cursor_and_limit_are_validated(client):
 # -- share links ---------------------------------------------------------------------------------------------
 
 
-async def test_get_link_matches_the_spec_and_a_file_without_link_is_404(client, registry):
+async def test_get_link_matches_the_spec_and_a_file_without_link_is_404(client, openapi):
     body = (await client.get(LINK.format(101))).json()
-    validate(registry, "/2/drive/{drive_id}/files/{file_id}/link", "get", 200, body)
+    validate(openapi, "/2/drive/{drive_id}/files/{file_id}/link", "get", 200, body)
     assert (
         body["data"]["url"]
         == f"https://kdrive.infomaniak.com/app/share/{DRIVE}/4f1e2a7c-9b3d-4c21-8e5f-0a1b2c3d4e5f"
@@ -155,10 +131,10 @@ async def test_get_link_matches_the_spec_and_a_file_without_link_is_404(client, 
     assert (await client.get(LINK.format(1))).status_code == 404  # the root is never shared
 
 
-async def test_create_is_201_with_defaults_and_a_second_create_is_409(client, registry):
+async def test_create_is_201_with_defaults_and_a_second_create_is_409(client, openapi):
     response = await client.post(LINK.format(102), json={"right": "public", "can_edit": True})
     assert response.status_code == 201
-    validate(registry, "/2/drive/{drive_id}/files/{file_id}/link", "post", 201, response.json())
+    validate(openapi, "/2/drive/{drive_id}/files/{file_id}/link", "post", 201, response.json())
     capabilities = response.json()["data"]["capabilities"]
     # can_comment is unset, so it takes can_edit's value (spec); the rest are the documented defaults.
     assert capabilities == {
@@ -181,14 +157,16 @@ async def test_create_validates_every_field_at_once(client):
         "password": "",
         "expires": 1,
     }
-    assert errors(await client.post(LINK.format(102), json=body)) == [
+    assert field_errors(await client.post(LINK.format(102), json=body)) == [
         ("expires", "validation_rule_prohibited"),
         ("right", "validation_rule_in"),
         ("can_download", "validation_rule_boolean"),
         ("valid_until", "validation_rule_integer"),
         ("password", "validation_rule_string"),
     ]
-    assert errors(await client.post(LINK.format(102), json={})) == [("right", "validation_rule_required")]
+    assert field_errors(await client.post(LINK.format(102), json={})) == [
+        ("right", "validation_rule_required")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -200,7 +178,7 @@ async def test_create_validates_every_field_at_once(client):
     ],
 )
 async def test_create_refuses_inconsistent_links(client, file_id, body, attribute):
-    assert [a for a, _ in errors(await client.post(LINK.format(file_id), json=body))] == [attribute]
+    assert [a for a, _ in field_errors(await client.post(LINK.format(file_id), json=body))] == [attribute]
 
 
 async def test_passwords_are_stored_hashed_and_dropped_when_the_link_goes_public(state, client):
@@ -213,12 +191,12 @@ async def test_passwords_are_stored_hashed_and_dropped_when_the_link_goes_public
     assert (await client.put(LINK.format(112), json={"right": "public"})).json()["data"] is True
     assert "password_hash" not in stored(state, 112)["sharelink"]
     back = await client.put(LINK.format(112), json={"right": "password"})
-    assert [a for a, _ in errors(back)] == ["password"]
+    assert [a for a, _ in field_errors(back)] == ["password"]
 
 
-async def test_update_is_partial_and_can_comment_follows_can_edit(state, client, registry):
+async def test_update_is_partial_and_can_comment_follows_can_edit(state, client, openapi):
     response = await client.put(LINK.format(101), json={"valid_until": 1909008000, "can_edit": True})
-    validate(registry, "/2/drive/{drive_id}/files/{file_id}/link", "put", 200, response.json())
+    validate(openapi, "/2/drive/{drive_id}/files/{file_id}/link", "put", 200, response.json())
     link = (await client.get(LINK.format(101))).json()["data"]
     assert (link["valid_until"], link["capabilities"]["can_edit"], link["capabilities"]["can_comment"]) == (
         1909008000,

@@ -13,66 +13,27 @@ Three repairs of the spec before checking, all spec bugs rather than simulator c
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import httpx
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from reconciler.sandbox import create_app
 
-from .helpers import client_for
+from .helpers import OpenApi, client_for, field_errors, load_openapi, read_openapi, repair_nullables, validate
 
 pytestmark = pytest.mark.anyio
 
-SPEC_PATH = Path(__file__).parents[3] / "shared" / "infomaniak-openapi" / "mail.json"
-SPEC_URI = "urn:infomaniak:mail"
 HOSTING = 2300101
 MAILBOXES = f"/1/mail_hostings/{HOSTING}/mailboxes"
 
 
-def repair(node: Any) -> None:
-    """In place: ``nullable: true`` → a type that accepts null; ``properties: []`` → ``{}``."""
-    if isinstance(node, dict):
-        if node.get("properties") == []:
-            node["properties"] = {}
-        if node.get("nullable") is True and isinstance(node.get("type"), str):
-            node["type"] = [node["type"], "null"]
-            if "enum" in node:
-                node["enum"] = [*node["enum"], None]
-        for value in node.values():
-            repair(value)
-    elif isinstance(node, list):
-        for value in node:
-            repair(value)
-
-
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"the official OpenAPI spec is not at {SPEC_PATH} (it lives outside the repository)")
-    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    repair(spec)
+def openapi() -> OpenApi:
+    spec = read_openapi("mail.json")
+    repair_nullables(spec)
     mailbox = spec["components"]["schemas"]["93e74a89_Mailbox"]
     mailbox["required"] = [key for key in mailbox["required"] if key in mailbox["properties"]]
-    return Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(spec))
-
-
-def validate(registry: Registry, path: str, status: int, body: Any) -> None:
-    escaped = path.replace("~", "~0").replace("/", "~1")
-    pointer = f"/paths/{escaped}/get/responses/{status}/content/application~1json/schema"
-    Draft202012Validator({"$ref": f"{SPEC_URI}#{quote(pointer)}"}, registry=registry).validate(body)
-
-
-def errors(response: httpx.Response) -> list[tuple[str, str]]:
-    assert response.status_code == 422, response.text
-    body = response.json()["error"]
-    assert body["code"] == "validation_failed"
-    return [(e["context"]["attribute"], e["code"]) for e in body["errors"]]
+    return load_openapi("mail.json", spec)
 
 
 def mailbox(state: Any, name: str) -> dict[str, Any]:
@@ -93,9 +54,9 @@ async def test_mail_hostings_list_and_show(client):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "object_not_found"
 
 
-async def test_mailbox_list_matches_the_spec_and_paginates(client, registry):
+async def test_mailbox_list_matches_the_spec_and_paginates(client, openapi):
     body = (await client.get(MAILBOXES, params={"page": 1, "per_page": 2})).json()
-    validate(registry, "/1/mail_hostings/{mail_hosting_id}/mailboxes", 200, body)
+    validate(openapi, "/1/mail_hostings/{mail_hosting_id}/mailboxes", "get", 200, body)
     assert (body["total"], body["pages"], [m["mailbox_name"] for m in body["data"]]) == (
         5,
         3,
@@ -105,9 +66,9 @@ async def test_mailbox_list_matches_the_spec_and_paginates(client, registry):
     assert [m["mailbox"] for m in found] == ["sales@example.ch"]
 
 
-async def test_mailbox_matches_the_spec_with_senders_as_objects(client, registry):
+async def test_mailbox_matches_the_spec_with_senders_as_objects(client, openapi):
     body = (await client.get(f"{MAILBOXES}/info")).json()
-    validate(registry, "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}", 200, body)
+    validate(openapi, "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}", "get", 200, body)
     data = body["data"]
     assert (data["mailbox"], data["full_aliases"]) == ("info@example.ch", ["contact@example.ch"])
     assert data["authorized_senders"] == [{"email": "boss@partner.example", "locked": "0"}]
@@ -123,7 +84,9 @@ async def test_sender_lists_can_be_served_as_strings(state, client):
 async def test_unknown_mailbox_and_unknown_with(client):
     missing = await client.get(f"{MAILBOXES}/nobody")
     assert missing.status_code == 404 and missing.json()["error"]["context"] == {"model": "Mailbox"}
-    assert errors(await client.get(MAILBOXES, params={"with": "secrets"})) == [("with", "validation_rule_in")]
+    assert field_errors(await client.get(MAILBOXES, params={"with": "secrets"})) == [
+        ("with", "validation_rule_in")
+    ]
 
 
 async def test_mail_routes_need_the_mail_scope(state):
@@ -168,7 +131,7 @@ async def test_patch_reports_every_problem_at_once_and_changes_nothing(state, cl
         "mail_filtering_folder_social_networks": "",
         "spam_score": 5,
     }
-    assert errors(await client.patch(f"{MAILBOXES}/info", json=body)) == [
+    assert field_errors(await client.patch(f"{MAILBOXES}/info", json=body)) == [
         ("spam_score", "validation_rule_prohibited"),
         ("authorized_senders.1", "validation_rule_email"),
         ("blocked_senders", "validation_rule_array"),
@@ -180,7 +143,7 @@ async def test_patch_reports_every_problem_at_once_and_changes_nothing(state, cl
 
 async def test_a_sender_cannot_be_both_authorized_and_blocked(client):
     response = await client.patch(f"{MAILBOXES}/info", json={"blocked_senders": ["Boss@partner.example"]})
-    assert errors(response) == [("blocked_senders", "validation_rule_distinct")]
+    assert field_errors(response) == [("blocked_senders", "validation_rule_distinct")]
 
 
 async def test_locked_senders_survive_a_patch_that_leaves_them_out(state, client):
