@@ -84,6 +84,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             out.append(paint(change.action, f"  {mark} {change.display_key}  ({change.action})"))
             for line in change_detail(change):
                 out.append(f"      {line}")
+            for reason in change.risky:
+                out.append(f"      ! {reason}")
             if change.blocked:
                 out.append(f"      BLOCKED: {change.blocked}")
         out.append("")
