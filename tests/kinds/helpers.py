@@ -1,4 +1,5 @@
-"""Fakes shared by the kind tests: a DocumentSource that records errors, and a tiny DNS API.
+"""Fakes shared by the kind tests: a DocumentSource that records errors, a tiny DNS API, and the harness
+that runs a kind against the in-process simulator (:class:`Recorder`, :func:`context`, :func:`engine_run`).
 
 ``FakeDnsApi`` stands in for ``InfomaniakClient`` (same async method names, unwrapped ``data``). It stores
 records the way shared/infomaniak-api.md §2.5 says the real API does (apex ``.``, host names without their
@@ -8,14 +9,26 @@ API, and records every call as ``(method, path, json-or-params)``.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import ValidationError
 
+from reconciler.api import InfomaniakClient
+from reconciler.desired import load_config
+from reconciler.engine import ApplyReport, Plan, Session, apply_plan, make_plan, parse_targets
 from reconciler.errors import ApiNotFound, ApiRejected
 from reconciler.kinds.base import Located, RunContext, SpecModel
+from reconciler.sandbox import SANDBOX_TOKEN, SandboxState, create_app
+from reconciler.settings import Settings, load_settings
+
+ACCOUNT = 123456
+"""The demo account of the simulator."""
+REPO = Path(__file__).resolve().parents[2]
 
 
 class FakeSource:
@@ -177,3 +190,82 @@ class FakeDnsApi:
         rows.remove(next(r for r in rows if r["id"] == int(record_id)))
         self._snapshot()
         return True
+
+
+# -- harness: a kind against the in-process simulator -------------------------------------------------------
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    """Passes requests to the in-process simulator and records ``(method, path, json body)``."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.inner = httpx.ASGITransport(app=create_app(state))
+        self.calls: list[tuple[str, str, Any]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        self.calls.append((request.method, request.url.path, json.loads(body) if body else None))
+        return await self.inner.handle_async_request(request)
+
+    def writes(self) -> list[tuple[str, str, Any]]:
+        return [call for call in self.calls if call[0] != "GET"]
+
+
+def context(
+    state: SandboxState, state_dir: Path | None = None, fingerprints: dict[str, str] | None = None
+) -> tuple[RunContext, Recorder]:
+    recorder = Recorder(state)
+    client = InfomaniakClient(
+        SANDBOX_TOKEN, base_url="https://sandbox.invalid", transport=recorder, requests_per_minute=0
+    )
+    ctx = RunContext(
+        client=client, account_id=ACCOUNT, state_dir=state_dir, secret_fingerprints=fingerprints or {}
+    )
+    return ctx, recorder
+
+
+def write_state(root: Path, files: dict[str, str]) -> Path:
+    """A state directory with the repo's infomaniak.yaml and the given ``relative path → text`` files."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "state" / "infomaniak.yaml", root / "infomaniak.yaml")
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return load_settings(
+        state_dir=tmp_path / "state",
+        sandbox=True,
+        env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
+        cwd=tmp_path,
+    )
+
+
+async def plan_once(tmp_path: Path, state: SandboxState, targets: list[str]) -> Plan:
+    settings = settings_for(tmp_path)
+    transport = httpx.ASGITransport(app=create_app(state))
+    async with Session(settings, load_config(settings.state_dir), transport=transport) as session:
+        return await make_plan(session, targets=parse_targets(targets))
+
+
+async def engine_run(
+    tmp_path: Path, state: SandboxState, targets: list[str], *, apply: bool = True
+) -> tuple[Plan, ApplyReport | None, Plan]:
+    """Plan, (apply with auto-approval,) and plan again, against ``state`` through the real engine."""
+    first = await plan_once(tmp_path, state, targets)
+    report = None
+    if apply:
+        settings = settings_for(tmp_path)
+        transport = httpx.ASGITransport(app=create_app(state))
+        async with Session(settings, load_config(settings.state_dir), transport=transport) as session:
+            report = await apply_plan(
+                session, expected_hash=first.plan_hash, approval="test", targets=parse_targets(targets)
+            )
+    return first, report, await plan_once(tmp_path, state, targets)
+
+
+def lines(plan: Plan, kind: str) -> list[str]:
+    return [f"{c.action} {c.display_key}" for c in plan.changes if c.kind == kind]

@@ -1,116 +1,36 @@
-"""The mailbox_security kind: file format, normalisation, the simulator-backed live side, plan → apply.
-
-Shared with ``test_share_links.py``: :class:`Recorder` (the exact calls a kind makes), :func:`context`,
-:func:`write_state` and :func:`engine_run`.
-"""
+"""The mailbox_security kind: file format, normalisation, the simulator-backed live side, plan → apply."""
 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from reconciler.api import InfomaniakClient
-from reconciler.desired import load_config, load_desired, parse_document
+from reconciler.desired import load_desired, parse_document
 from reconciler.desired.yamlio import dump_yaml, load_yaml_text
-from reconciler.engine import ApplyReport, Plan, Session, apply_plan, make_plan, parse_targets
+from reconciler.engine import parse_targets
 from reconciler.errors import DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import Kind, LiveObject, RunContext
 from reconciler.kinds.mailbox_security import KIND, LiveMailbox, MailboxSecurity, from_api, to_api
-from reconciler.sandbox import SANDBOX_TOKEN, SandboxState, create_app
-from reconciler.settings import load_settings
+from reconciler.sandbox import SandboxState
+from tests.kinds.helpers import (
+    REPO,
+    context,
+    engine_run,
+    lines,
+    plan_once,
+    write_state,
+)
 
-ACCOUNT = 123456
 HOSTING = 2300101
-REPO = Path(__file__).resolve().parents[2]
 FILE = "state/mail/example.ch.yaml"
 MAILBOXES = f"/1/mail_hostings/{HOSTING}/mailboxes"
-
-
-# -- harness (also used by test_share_links.py) ------------------------------------------------------------
-
-
-class Recorder(httpx.AsyncBaseTransport):
-    """Passes requests to the in-process simulator and records ``(method, path, json body)``."""
-
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
-        self.inner = httpx.ASGITransport(app=create_app(state))
-        self.calls: list[tuple[str, str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        self.calls.append((request.method, request.url.path, json.loads(body) if body else None))
-        return await self.inner.handle_async_request(request)
-
-    def writes(self) -> list[tuple[str, str, Any]]:
-        return [call for call in self.calls if call[0] != "GET"]
-
-
-def context(
-    state: SandboxState, state_dir: Path | None = None, fingerprints: dict[str, str] | None = None
-) -> tuple[RunContext, Recorder]:
-    recorder = Recorder(state)
-    client = InfomaniakClient(
-        SANDBOX_TOKEN, base_url="https://sandbox.invalid", transport=recorder, requests_per_minute=0
-    )
-    ctx = RunContext(
-        client=client, account_id=ACCOUNT, state_dir=state_dir, secret_fingerprints=fingerprints or {}
-    )
-    return ctx, recorder
-
-
-def write_state(root: Path, files: dict[str, str]) -> Path:
-    """A state directory with the repo's infomaniak.yaml and the given ``relative path → text`` files."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "state" / "infomaniak.yaml", root / "infomaniak.yaml")
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
-def settings_for(tmp_path: Path) -> Any:
-    return load_settings(
-        state_dir=tmp_path / "state",
-        sandbox=True,
-        env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
-        cwd=tmp_path,
-    )
-
-
-async def plan_once(tmp_path: Path, state: SandboxState, targets: list[str]) -> Plan:
-    settings = settings_for(tmp_path)
-    transport = httpx.ASGITransport(app=create_app(state))
-    async with Session(settings, load_config(settings.state_dir), transport=transport) as session:
-        return await make_plan(session, targets=parse_targets(targets))
-
-
-async def engine_run(
-    tmp_path: Path, state: SandboxState, targets: list[str]
-) -> tuple[Plan, ApplyReport, Plan]:
-    """Plan, apply with auto-approval, and plan again, against ``state`` through the real engine."""
-    settings = settings_for(tmp_path)
-    first = await plan_once(tmp_path, state, targets)
-    transport = httpx.ASGITransport(app=create_app(state))
-    async with Session(settings, load_config(settings.state_dir), transport=transport) as session:
-        report = await apply_plan(
-            session, expected_hash=first.plan_hash, approval="test", targets=parse_targets(targets)
-        )
-    return first, report, await plan_once(tmp_path, state, targets)
-
-
-def lines(plan: Plan, kind: str) -> list[str]:
-    return [f"{c.action} {c.display_key}" for c in plan.changes if c.kind == kind]
 
 
 # -- file format and normalisation ---------------------------------------------------------------------------

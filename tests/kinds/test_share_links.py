@@ -42,7 +42,7 @@ from reconciler.kinds.share_links import (
     from_api,
 )
 from reconciler.sandbox import SandboxState, create_app
-from tests.kinds.test_mailbox_security import (
+from tests.kinds.helpers import (
     REPO,
     context,
     engine_run,

@@ -17,8 +17,7 @@ from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import DesiredObject, Kind
 from reconciler.kinds.tags import KIND, Tag, TagsKind, from_api, to_api
 from reconciler.sandbox import SandboxState
-from tests.kinds.helpers import FakeSource
-from tests.kinds.test_teams import ACCOUNT, REPO, context, engine_run, lines, write_state
+from tests.kinds.helpers import ACCOUNT, REPO, FakeSource, context, engine_run, lines, write_state
 
 FILE = "state/account/tags.yaml"
 TAGS = f"/1/accounts/{ACCOUNT}/tags"
@@ -78,7 +77,9 @@ def test_bad_entries_are_reported_with_their_paths():
 
 
 def test_loader_errors_name_file_line_and_field(tmp_path):
-    root = write_state(tmp_path / "state", tags="production:\n  color: 4\nstaging:\n  colour: 2\n")
+    root = write_state(
+        tmp_path / "state", {"account/tags.yaml": "production:\n  color: 4\nstaging:\n  colour: 2\n"}
+    )
     with pytest.raises(DesiredStateError) as caught:
         load_desired(root, [KIND])
     assert re.search(
@@ -194,7 +195,9 @@ async def test_exact_calls_for_each_operation(sandbox):
 
 @pytest.mark.anyio
 async def test_demo_state_plans_applies_and_converges(tmp_path, sandbox):
-    write_state(tmp_path / "state", tags=(REPO / "state" / "account" / "tags.yaml").read_text())
+    write_state(
+        tmp_path / "state", {"account/tags.yaml": (REPO / "state" / "account" / "tags.yaml").read_text()}
+    )
     first, report, second = await engine_run(tmp_path, sandbox, ["tags"])
     assert lines(first, "tags") == ["create clients", "update staging", "delete archive"]
     assert [c.risky for c in first.changes] == [[], [], []]  # archive carries no product
@@ -204,7 +207,7 @@ async def test_demo_state_plans_applies_and_converges(tmp_path, sandbox):
 
 @pytest.mark.anyio
 async def test_deleting_a_tag_in_use_is_risky_in_the_plan(tmp_path, sandbox):
-    write_state(tmp_path / "state", tags="staging:\n  color: 2\narchive:\n  color: 9\n")
+    write_state(tmp_path / "state", {"account/tags.yaml": "staging:\n  color: 2\narchive:\n  color: 9\n"})
     first, _, _ = await engine_run(tmp_path, sandbox, ["account/tags"], apply=False)
     assert [(c.display_key, c.risky) for c in first.changes] == [
         ("production", ["deletes a tag 3 product(s) carry: they lose it"])
@@ -215,6 +218,8 @@ async def test_deleting_a_tag_in_use_is_risky_in_the_plan(tmp_path, sandbox):
 async def test_import_writes_a_file_that_plans_to_zero_changes(tmp_path, sandbox):
     ctx, _ = context(sandbox)
     [scope] = await KIND.discover(ctx)
-    write_state(tmp_path / "state", tags=dump_yaml(KIND.render(await KIND.fetch(ctx, scope), scope)))
+    write_state(
+        tmp_path / "state", {"account/tags.yaml": dump_yaml(KIND.render(await KIND.fetch(ctx, scope), scope))}
+    )
     first, _, _ = await engine_run(tmp_path, sandbox, ["tags"], apply=False)
     assert first.changes == [] and [s.kind for s in first.scopes] == ["tags"]

@@ -1,103 +1,27 @@
-"""The teams kind: file format, keys, the simulator-backed live side, and plan → apply → converge.
-
-Shared with ``test_tags.py``: :class:`Recorder` (the exact calls a kind makes) and :func:`engine_run`.
-"""
+"""The teams kind: file format, keys, the simulator-backed live side, and plan → apply → converge."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 
-from reconciler.api import InfomaniakClient
-from reconciler.desired import load_config, load_desired
+from reconciler.desired import load_desired
 from reconciler.desired.yamlio import dump_yaml, load_yaml_text
-from reconciler.engine import ApplyReport, Plan, Session, apply_plan, make_plan, parse_targets
+from reconciler.engine import parse_targets
 from reconciler.errors import ApiNotFound, DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
-from reconciler.kinds.base import DesiredObject, Kind, LiveObject, RunContext
+from reconciler.kinds.base import DesiredObject, Kind, LiveObject
 from reconciler.kinds.teams import KIND, Membership, Team, TeamEntry, TeamsKind, from_api, to_api
-from reconciler.sandbox import SANDBOX_TOKEN, SandboxState, create_app
-from reconciler.settings import load_settings
-from tests.kinds.helpers import FakeSource
+from reconciler.sandbox import SandboxState
+from tests.kinds.helpers import ACCOUNT, REPO, FakeSource, context, engine_run, lines, write_state
 
-ACCOUNT = 123456
-REPO = Path(__file__).resolve().parents[2]
 FILE = "state/account/teams.yaml"
 TEAMS = f"/1/accounts/{ACCOUNT}/teams"
 USERS = f"/2/accounts/{ACCOUNT}/users"
-
-
-# -- harness (also used by test_tags.py) -----------------------------------------------------------------
-
-
-class Recorder(httpx.AsyncBaseTransport):
-    """Passes requests to the in-process simulator and records ``(method, path, json body)``."""
-
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
-        self.inner = httpx.ASGITransport(app=create_app(state))
-        self.calls: list[tuple[str, str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        self.calls.append((request.method, request.url.path, json.loads(body) if body else None))
-        return await self.inner.handle_async_request(request)
-
-    def writes(self) -> list[tuple[str, str, Any]]:
-        return [call for call in self.calls if call[0] != "GET"]
-
-
-def context(state: SandboxState, state_dir: Path | None = None) -> tuple[RunContext, Recorder]:
-    recorder = Recorder(state)
-    client = InfomaniakClient(
-        SANDBOX_TOKEN, base_url="https://sandbox.invalid", transport=recorder, requests_per_minute=0
-    )
-    return RunContext(client=client, account_id=ACCOUNT, state_dir=state_dir), recorder
-
-
-def write_state(root: Path, **files: str) -> Path:
-    """A state directory with the repo's infomaniak.yaml and ``account/<name>.yaml`` files."""
-    (root / "account").mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "state" / "infomaniak.yaml", root / "infomaniak.yaml")
-    for name, text in files.items():
-        (root / "account" / f"{name}.yaml").write_text(text, encoding="utf-8")
-    return root
-
-
-async def engine_run(
-    tmp_path: Path, state: SandboxState, targets: list[str], *, apply: bool = True
-) -> tuple[Plan, ApplyReport | None, Plan]:
-    """Plan, (apply with auto-approval,) and plan again, against ``state`` through the real engine."""
-    settings = load_settings(
-        state_dir=tmp_path / "state",
-        sandbox=True,
-        env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
-        cwd=tmp_path,
-    )
-    config = load_config(settings.state_dir)
-    parsed = parse_targets(targets)
-
-    async def plan() -> Plan:
-        async with Session(settings, config, transport=httpx.ASGITransport(app=create_app(state))) as s:
-            return await make_plan(s, targets=parsed)
-
-    first = await plan()
-    report = None
-    if apply:
-        async with Session(settings, config, transport=httpx.ASGITransport(app=create_app(state))) as s:
-            report = await apply_plan(s, expected_hash=first.plan_hash, approval="test", targets=parsed)
-    return first, report, await plan()
-
-
-def lines(plan: Plan, kind: str) -> list[str]:
-    return [f"{c.action} {c.display_key}" for c in plan.changes if c.kind == kind]
 
 
 # -- file format and normalisation -------------------------------------------------------------------------
@@ -184,7 +108,7 @@ def test_a_document_that_is_not_a_mapping_is_an_error_and_null_is_empty():
 
 
 def test_loader_errors_name_file_line_and_field(tmp_path):
-    root = write_state(tmp_path / "state", teams="Support:\n  color: 3\n  colour: red\n")
+    root = write_state(tmp_path / "state", {"account/teams.yaml": "Support:\n  color: 3\n  colour: red\n"})
     with pytest.raises(DesiredStateError) as caught:
         load_desired(root, [KIND])
     text = str(caught.value)
@@ -393,7 +317,9 @@ async def test_unknown_or_pending_member_fails_naming_file_line_and_key(sandbox)
 
 @pytest.mark.anyio
 async def test_demo_state_plans_applies_and_converges(tmp_path, sandbox):
-    write_state(tmp_path / "state", teams=(REPO / "state" / "account" / "teams.yaml").read_text())
+    write_state(
+        tmp_path / "state", {"account/teams.yaml": (REPO / "state" / "account" / "teams.yaml").read_text()}
+    )
     first, report, second = await engine_run(tmp_path, sandbox, ["teams"])
     assert lines(first, "teams") == [
         "create Security",
@@ -416,7 +342,7 @@ async def test_import_writes_a_file_that_plans_to_zero_changes(tmp_path, sandbox
     ctx, _ = context(sandbox)
     scopes = await KIND.discover(ctx)
     document = KIND.render(await KIND.fetch(ctx, scopes[0]), scopes[0])
-    write_state(tmp_path / "state", teams=dump_yaml(document))
+    write_state(tmp_path / "state", {"account/teams.yaml": dump_yaml(document)})
     first, _, _ = await engine_run(tmp_path, sandbox, ["account/teams"], apply=False)
     assert first.changes == [] and [s.scope for s in first.scopes] == ["teams"]
 
@@ -429,7 +355,7 @@ async def test_an_unknown_or_pending_member_stops_the_plan_at_its_line(tmp_path,
     document["Support"]["members"].append("emma.favre@example.ch")  # invited, not yet accepted
     text = dump_yaml(document)
     lines_of = text.splitlines()
-    write_state(tmp_path / "state", teams=text)
+    write_state(tmp_path / "state", {"account/teams.yaml": text})
     with pytest.raises(DesiredStateError) as caught:
         await engine_run(tmp_path, sandbox, ["teams"], apply=False)
     found = sorted((r.line, r.field, r.message.split(";")[0]) for r in caught.value.reasons)
