@@ -12,26 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.kinds.base import SENSITIVE_MARK
+from reconciler.redaction import mask_secrets
 
 _SECRET_KEYS = re.compile(r"(token|password|secret|authorization|cookie)", re.IGNORECASE)
 
 
 def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: (
-                SENSITIVE_MARK if _SECRET_KEYS.search(str(k)) and v not in (None, "") else _redact(v, secrets)
-            )
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [_redact(v, secrets) for v in value]
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret and secret in value:
-                value = value.replace(secret, SENSITIVE_MARK)
-        return value
-    return value
+    return mask_secrets(value, secrets, mark=SENSITIVE_MARK, secret_keys=_SECRET_KEYS)
 
 
 class AuditLog:

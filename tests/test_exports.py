@@ -33,3 +33,14 @@ def test_every_error_class_is_in_the_tree() -> None:
         if issubclass(cls, Exception):
             assert issubclass(cls, errors.ReconcilerError), cls
             assert cls.__doc__, f"{cls.__name__} needs a one-line docstring saying when it is raised"
+
+
+def test_mask_secrets_walks_values_and_masks_secret_keys() -> None:
+    import re
+
+    from reconciler.redaction import mask_secrets
+
+    value = {"a": ["x-TOKEN-TOKENLONG-y", ("TOKEN",)], "password": "p", "n": 3, "token": None}
+    masked = mask_secrets(value, ["TOKEN", "TOKENLONG"], mark="#", secret_keys=re.compile("password|token"))
+    assert masked == {"a": ["x-#-#-y", ["#"]], "password": "#", "n": 3, "token": None}
+    assert mask_secrets("plain", [], mark="#") == "plain"

@@ -19,6 +19,7 @@ from reconciler.errors import (
     ApiRejected,
     ApiUnavailable,
 )
+from reconciler.redaction import mask_secrets
 
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # A broken or hostile Retry-After must not stall a run for hours.
@@ -178,13 +179,7 @@ def redact(text: str, secret: str) -> str:
 
 def redact_value(value: Any, secret: str) -> Any:
     """Mask ``secret`` in every string inside a JSON value."""
-    if isinstance(value, str):
-        return redact(value, secret)
-    if isinstance(value, dict):
-        return {key: redact_value(item, secret) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact_value(item, secret) for item in value]
-    return value
+    return mask_secrets(value, (secret,), mark="***")
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from reconciler.engine import Session
 from reconciler.errors import SettingsError
 from reconciler.kinds.base import SENSITIVE_MARK, Kind
 from reconciler.mcp.approval import ApprovalMode, ApprovalStore, mode_from
+from reconciler.redaction import mask_secrets
 from reconciler.settings import Settings
 
 # Environment values under these names are secrets whatever they hold; shorter values are not tokens.
@@ -33,15 +34,7 @@ def secret_values(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]
 
 def redact(value: Any, secrets: tuple[str, ...]) -> Any:
     """``value`` with every secret replaced by ``(sensitive)``, through dicts and lists."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, SENSITIVE_MARK)
-        return value
-    if isinstance(value, dict):
-        return {key: redact(item, secrets) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(item, secrets) for item in value]
-    return value
+    return mask_secrets(value, secrets, mark=SENSITIVE_MARK)
 
 
 @dataclass
