@@ -680,3 +680,14 @@ def test_docs_example_parses(tmp_path):
     objects, errors = parse(YAML(typ="rt").load(example))
     assert errors == []
     assert len(objects) > 10
+
+
+def test_ptr_is_read_only_refused_in_files_and_never_deleted() -> None:
+    from tests.kinds.helpers import FakeSource
+
+    source = FakeSource()
+    objects = KIND.parse({"1": {"type": "PTR", "value": "host.example.ch."}}, source)
+    assert objects == []
+    ((path, message, rule),) = source.errors
+    assert path == ("1", "type") and rule == "dns_read_only_type" and "read-only" in message
+    assert KIND.is_unmanaged(("1", "PTR"), "example.ch")

@@ -25,6 +25,7 @@ from reconciler.kinds.dns.api import Call, LiveRecord, create_calls, delete_call
 from reconciler.kinds.dns.names import APEX, normalize_name
 from reconciler.kinds.dns.records import SUPPORTED_TYPES
 from reconciler.kinds.dns.spec import (
+    READ_ONLY_TYPES,
     Record,
     as_record_set,
     parse_zone,
@@ -125,6 +126,8 @@ class DnsKind:
         name, rtype = key
         if name == APEX and rtype == "NS":
             return True  # Infomaniak sets the apex NS; deleting it would break the delegation
+        if rtype in READ_ONLY_TYPES:
+            return True
         return rtype == "TXT" and (name == ACME_CHALLENGE or name.startswith(ACME_CHALLENGE + "."))
 
     def risks(

@@ -19,6 +19,8 @@ from reconciler.kinds.dns.records import SUPPORTED_TYPES, TYPES, RecordType, can
 from reconciler.kinds.mapping_file import SCHEMA_DIALECT, editable, entries, find_key
 
 DEFAULT_TTL = 3600
+# The API lists these but refuses to write them (unsupported_dns_record_type): they are shown, never managed.
+READ_ONLY_TYPES = frozenset({"PTR"})
 """TTL of a record that does not give one (octoDNS's documented default, and the Terraform provider's)."""
 
 MIN_TTL = 60
@@ -74,6 +76,18 @@ class Record(SpecModel):
     @classmethod
     def _type_case(cls, raw: Any) -> Any:
         return raw.strip().upper() if isinstance(raw, str) else raw
+
+    @field_validator("type")
+    @classmethod
+    def _writable(cls, rtype: str) -> str:
+        if rtype in READ_ONLY_TYPES:
+            raise PydanticCustomError(
+                "dns_read_only_type",
+                "{type} records are read-only in the Infomaniak API (the address owner manages reverse "
+                "zones); remove the record from the file",
+                {"type": rtype},
+            )
+        return rtype
 
     @field_validator("ttl", mode="before")
     @classmethod
