@@ -269,3 +269,18 @@ async def engine_run(
 
 def lines(plan: Plan, kind: str) -> list[str]:
     return [f"{c.action} {c.display_key}" for c in plan.changes if c.kind == kind]
+
+
+def parse_clean(kind: Any, document: Any, file: str) -> list[Any]:
+    """Parse ``document`` with ``kind``, asserting the file has no problem."""
+    source = FakeSource(file)
+    objects = kind.parse(document, source)
+    assert source.errors == []
+    return list(objects)
+
+
+def parse_errors(kind: Any, document: Any, file: str) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """The ``(path, message, rule)`` problems ``kind`` finds in ``document``."""
+    source = FakeSource(file)
+    kind.parse(document, source)
+    return source.errors

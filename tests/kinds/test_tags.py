@@ -17,23 +17,27 @@ from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import DesiredObject, Kind
 from reconciler.kinds.tags import KIND, Tag, TagsKind, from_api, to_api
 from reconciler.sandbox import SandboxState
-from tests.kinds.helpers import ACCOUNT, REPO, FakeSource, context, engine_run, lines, write_state
+from tests.kinds.helpers import (
+    ACCOUNT,
+    REPO,
+    context,
+    engine_run,
+    lines,
+    parse_clean,
+    parse_errors,
+    write_state,
+)
 
 FILE = "state/account/tags.yaml"
 TAGS = f"/1/accounts/{ACCOUNT}/tags"
 
 
 def parse(document: Any) -> list[DesiredObject]:
-    source = FakeSource(FILE)
-    objects = TagsKind().parse(document, source)
-    assert source.errors == []
-    return objects
+    return parse_clean(TagsKind(), document, FILE)
 
 
 def errors_of(document: Any) -> list[tuple[tuple[str | int, ...], str, str]]:
-    source = FakeSource(FILE)
-    TagsKind().parse(document, source)
-    return source.errors
+    return parse_errors(TagsKind(), document, FILE)
 
 
 def test_kind_is_registered_and_satisfies_the_protocol():

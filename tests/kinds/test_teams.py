@@ -17,7 +17,17 @@ from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import DesiredObject, Kind, LiveObject
 from reconciler.kinds.teams import KIND, Membership, Team, TeamEntry, TeamsKind, from_api, to_api
 from reconciler.sandbox import SandboxState
-from tests.kinds.helpers import ACCOUNT, REPO, FakeSource, context, engine_run, lines, write_state
+from tests.kinds.helpers import (
+    ACCOUNT,
+    REPO,
+    FakeSource,
+    context,
+    engine_run,
+    lines,
+    parse_clean,
+    parse_errors,
+    write_state,
+)
 
 FILE = "state/account/teams.yaml"
 TEAMS = f"/1/accounts/{ACCOUNT}/teams"
@@ -28,16 +38,11 @@ USERS = f"/2/accounts/{ACCOUNT}/users"
 
 
 def parse(document: Any) -> list[DesiredObject]:
-    source = FakeSource(FILE)
-    objects = TeamsKind().parse(document, source)
-    assert source.errors == []
-    return objects
+    return parse_clean(TeamsKind(), document, FILE)
 
 
 def errors_of(document: Any) -> list[tuple[tuple[str | int, ...], str, str]]:
-    source = FakeSource(FILE)
-    TeamsKind().parse(document, source)
-    return source.errors
+    return parse_errors(TeamsKind(), document, FILE)
 
 
 def test_kind_is_registered_and_satisfies_the_protocol():
