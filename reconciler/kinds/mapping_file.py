@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from reconciler.errors import DesiredStateError, Reason
 from reconciler.kinds.base import DocumentSource, SpecModel
@@ -72,6 +72,18 @@ class FilePerScope:
     def path_for(self, state_dir: Path, scope: str) -> Path:
         """The scope's file: an existing one keeps its own spelling (``Demo Drive.yaml``), else a new one."""
         return self.scope_files(state_dir).get(self.scope_of(scope), self.new_path(state_dir, scope))
+
+
+class FilesFromLayout:
+    """Base of a kind whose ``FILES`` layout answers the protocol's ``scope_files`` and ``path_for``."""
+
+    files: ClassVar[OneFile | FilePerScope]
+
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        return self.files.scope_files(state_dir)
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        return self.files.path_for(state_dir, scope)
 
 
 def shown(path: Path, state_dir: Path) -> str:

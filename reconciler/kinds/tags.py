@@ -12,7 +12,6 @@ cites the admin MCP's client for them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, Strict
@@ -27,7 +26,15 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mapping_file import OneFile, drop_entry, entries, mapping_schema, put_entry
+from reconciler.kinds.mapping_file import (
+    FilePerScope,
+    FilesFromLayout,
+    OneFile,
+    drop_entry,
+    entries,
+    mapping_schema,
+    put_entry,
+)
 
 KIND_NAME = "tags"
 DIRECTORY = "account"
@@ -69,7 +76,7 @@ def to_api(name: str, spec: Tag) -> dict[str, Any]:
     return {"name": name, "color": spec.color}
 
 
-class TagsKind:
+class TagsKind(FilesFromLayout):
     """Tags of the account."""
 
     name: ClassVar[str] = KIND_NAME
@@ -77,19 +84,14 @@ class TagsKind:
     spec_model: ClassVar[type[SpecModel]] = Tag
     apply_order: ClassVar[int] = 50
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    files: ClassVar[OneFile | FilePerScope] = FILES
 
     def __init__(self) -> None:
         # Tag name → product_count seen by the last fetch: `risks` gets normalised values only, and the
         # count must not enter them (it is not desired state). One account per process.
         self._product_counts: dict[str, int] | None = None
 
-    # -- files -----------------------------------------------------------------------------------------
-    def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        return FILES.scope_files(state_dir)
-
-    def path_for(self, state_dir: Path, scope: str) -> Path:
-        return FILES.path_for(state_dir, scope)
-
+    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         objects: list[DesiredObject] = []
         for entry in entries(

@@ -19,7 +19,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field, Strict
@@ -35,7 +34,15 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mapping_file import OneFile, editable, entries, find_key, mapping_schema
+from reconciler.kinds.mapping_file import (
+    FilePerScope,
+    FilesFromLayout,
+    OneFile,
+    editable,
+    entries,
+    find_key,
+    mapping_schema,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +145,7 @@ def to_api(name: str, spec: Team) -> dict[str, Any]:
 # -- the kind ---------------------------------------------------------------------------------------------
 
 
-class TeamsKind:
+class TeamsKind(FilesFromLayout):
     """Teams of the account and their members."""
 
     name: ClassVar[str] = KIND_NAME
@@ -146,14 +153,9 @@ class TeamsKind:
     spec_model: ClassVar[type[SpecModel]] = TeamEntry
     apply_order: ClassVar[int] = 60
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    files: ClassVar[OneFile | FilePerScope] = FILES
 
-    # -- files -----------------------------------------------------------------------------------------
-    def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        return FILES.scope_files(state_dir)
-
-    def path_for(self, state_dir: Path, scope: str) -> Path:
-        return FILES.path_for(state_dir, scope)
-
+    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         objects: list[DesiredObject] = []
         for item in entries(

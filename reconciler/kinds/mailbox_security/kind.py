@@ -30,7 +30,7 @@ from reconciler.kinds.mailbox_security.spec import (
     render_entry,
     upsert_mailbox,
 )
-from reconciler.kinds.mapping_file import FilePerScope, shown
+from reconciler.kinds.mapping_file import FilePerScope, FilesFromLayout, OneFile, shown
 
 SENSITIVE: frozenset[str] = frozenset()
 """No secrets: sender lists and spam settings are plain configuration."""
@@ -47,7 +47,7 @@ FILES = FilePerScope(
 )
 
 
-class MailboxSecurityKind:
+class MailboxSecurityKind(FilesFromLayout):
     """Sender lists and spam handling of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
@@ -55,14 +55,9 @@ class MailboxSecurityKind:
     spec_model: ClassVar[type[SpecModel]] = MailboxSecurity
     apply_order: ClassVar[int] = 40
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
+    files: ClassVar[OneFile | FilePerScope] = FILES
 
-    # -- files -----------------------------------------------------------------------------------------
-    def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        return FILES.scope_files(state_dir)
-
-    def path_for(self, state_dir: Path, scope: str) -> Path:
-        return FILES.path_for(state_dir, scope)
-
+    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=mail_domain(Path(source.file).stem))
 

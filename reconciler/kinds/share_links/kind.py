@@ -21,7 +21,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mapping_file import FilePerScope, shown
+from reconciler.kinds.mapping_file import FilePerScope, FilesFromLayout, OneFile, shown
 from reconciler.kinds.share_links.api import (
     LinkTarget,
     create_body,
@@ -82,7 +82,7 @@ def _password_value(entry: ShareLinkEntry) -> str:
     return value
 
 
-class ShareLinksKind:
+class ShareLinksKind(FilesFromLayout):
     """Share links of kDrive files and folders, one file per drive."""
 
     name: ClassVar[str] = KIND_NAME
@@ -90,14 +90,9 @@ class ShareLinksKind:
     spec_model: ClassVar[type[SpecModel]] = ShareLinkEntry
     apply_order: ClassVar[int] = 50
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
+    files: ClassVar[OneFile | FilePerScope] = FILES
 
-    # -- files -----------------------------------------------------------------------------------------
-    def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        return FILES.scope_files(state_dir)
-
-    def path_for(self, state_dir: Path, scope: str) -> Path:
-        return FILES.path_for(state_dir, scope)
-
+    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source)
 
