@@ -284,3 +284,11 @@ def parse_errors(kind: Any, document: Any, file: str) -> list[tuple[tuple[str | 
     source = FakeSource(file)
     kind.parse(document, source)
     return source.errors
+
+
+def doc_yaml_examples(doc: str, file: str) -> list[str]:
+    """The YAML examples of ``docs/<doc>`` that open with the comment ``# <file>``."""
+    import re
+
+    text = (REPO / "docs" / doc).read_text(encoding="utf-8")
+    return list(re.findall(rf"```yaml\n# {re.escape(file)}\n(.*?)```", text, re.S))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -16,11 +15,11 @@ from reconciler.errors import DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import DesiredObject, Kind
 from reconciler.kinds.tags import KIND, Tag, TagsKind, from_api, to_api
-from reconciler.sandbox import SandboxState
 from tests.kinds.helpers import (
     ACCOUNT,
     REPO,
     context,
+    doc_yaml_examples,
     engine_run,
     lines,
     parse_clean,
@@ -139,19 +138,13 @@ def test_file_schema_accepts_the_demo_file_and_rejects_mistakes():
 
 
 def test_docs_example_parses():
-    text = (Path(REPO) / "docs" / "format-account.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n# state/account/tags\.yaml\n(.*?)```", text, re.S)
+    blocks = doc_yaml_examples("format-account.md", "state/account/tags.yaml")
     assert blocks, "docs/format-account.md has no tags.yaml example"
     for block in blocks:
         assert parse(load_yaml_text(block, file=FILE))
 
 
 # -- live side against the simulator ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sandbox() -> SandboxState:
-    return SandboxState.demo()
 
 
 @pytest.mark.anyio

@@ -16,12 +16,12 @@ from reconciler.errors import ApiNotFound, DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import DesiredObject, Kind, LiveObject
 from reconciler.kinds.teams import KIND, Membership, Team, TeamEntry, TeamsKind, from_api, to_api
-from reconciler.sandbox import SandboxState
 from tests.kinds.helpers import (
     ACCOUNT,
     REPO,
     FakeSource,
     context,
+    doc_yaml_examples,
     engine_run,
     lines,
     parse_clean,
@@ -194,19 +194,13 @@ def test_render_groups_members_under_their_team():
 
 
 def test_docs_example_parses():
-    text = (REPO / "docs" / "format-account.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n# state/account/teams\.yaml\n(.*?)```", text, re.S)
+    blocks = doc_yaml_examples("format-account.md", "state/account/teams.yaml")
     assert blocks, "docs/format-account.md has no teams.yaml example"
     for block in blocks:
         assert parse(load_yaml_text(block, file=FILE))
 
 
 # -- live side against the simulator ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sandbox() -> SandboxState:
-    return SandboxState.demo()
 
 
 @pytest.mark.anyio
