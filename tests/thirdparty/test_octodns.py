@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import octodns_infomaniak
 import pytest
+from octodns.zone import Zone
 
 from reconciler.kinds import get_kind
 from reconciler.kinds.dns.api import live_objects
 from tests.kinds.helpers import parse_clean
 from tests.sandbox.test_server import free_port
-
-octodns_infomaniak = pytest.importorskip("octodns_infomaniak", reason="octodns-infomaniak is not installed")
-from octodns.zone import Zone  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
