@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.api import REQUIRED_SCOPES
 from reconciler.errors import SettingsError
 
 DEFAULT_API_URL = "https://api.infomaniak.com"
@@ -58,7 +60,7 @@ class Settings:
             raise SettingsError(
                 f"no API token: set {TOKEN_ENV} to an Infomaniak API token\n"
                 "  create one at https://manager.infomaniak.com/v3/ng/accounts/token/list "
-                "with the scopes dns:read dns:write (plus accounts, mail, drive for the other kinds)\n"
+                f"with the scopes {REQUIRED_SCOPES} (only those of the kinds you manage are used)\n"
                 "  or try everything without an account: add --sandbox"
             )
         return self.token
@@ -86,8 +88,12 @@ def load_settings(
     rate_text = environ.get(RATE_ENV, "60")
     try:
         rate = float(rate_text)
-    except ValueError as exc:
-        raise SettingsError(f"{RATE_ENV}={rate_text!r} is not a number of requests per minute") from exc
+    except ValueError:
+        rate = math.nan
+    if not math.isfinite(rate) or rate < 0:
+        raise SettingsError(
+            f"{RATE_ENV}={rate_text!r} is not a number of requests per minute (0 turns the limit off)"
+        )
     url = environ.get(URL_ENV) or DEFAULT_API_URL
     if not url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
         raise SettingsError(f"{URL_ENV}={url!r}: use https://, or http:// only on the loopback address")

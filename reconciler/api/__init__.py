@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.api.client import DEFAULT_BASE_URL, InfomaniakClient
+from reconciler.api.client import DEFAULT_BASE_URL, REQUIRED_SCOPES, InfomaniakClient
 from reconciler.api.ratelimit import TokenBucket
 
-__all__ = ["DEFAULT_BASE_URL", "InfomaniakClient", "TokenBucket"]
+__all__ = ["DEFAULT_BASE_URL", "REQUIRED_SCOPES", "InfomaniakClient", "TokenBucket"]

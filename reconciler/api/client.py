@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
-import os
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, Self
@@ -30,8 +28,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL: Final = "https://api.infomaniak.com"
 TOKEN_ENV: Final = "INFOMANIAK_API_TOKEN"
 URL_ENV: Final = "INFOMANIAK_API_URL"
-RATE_ENV: Final = "INFOMANIAK_RATE_LIMIT"
-REQUIRED_SCOPES: Final = "dns:read dns:write"
+# What a token needs for every kind: DNS zones, account teams/tags/users/products, mail hostings, kDrive.
+REQUIRED_SCOPES: Final = "dns:read dns:write accounts mail drive"
 # A list longer than this many pages means the server keeps answering "more": stop instead of looping.
 MAX_PAGES: Final = 10_000
 
@@ -72,32 +70,6 @@ class InfomaniakClient:
                 "User-Agent": f"infomaniak-gitops/{__version__}",
             },
         )
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Self:
-        """Build a client from INFOMANIAK_API_TOKEN, INFOMANIAK_API_URL and INFOMANIAK_RATE_LIMIT."""
-        token = os.environ.get(TOKEN_ENV, "").strip()
-        if not token:
-            raise SettingsError(
-                f"{TOKEN_ENV} is not set\n"
-                f"  create an Infomaniak API token with the scopes {REQUIRED_SCOPES}"
-                f" and export it as {TOKEN_ENV}"
-            )
-        if "base_url" not in kwargs:
-            kwargs["base_url"] = os.environ.get(URL_ENV, "").strip() or DEFAULT_BASE_URL
-        raw_rate = os.environ.get(RATE_ENV, "").strip()
-        if "requests_per_minute" not in kwargs and raw_rate:
-            try:
-                rate = float(raw_rate)
-            except ValueError:
-                rate = math.nan
-            if not math.isfinite(rate):
-                raise SettingsError(
-                    f"{RATE_ENV} must be a number of requests per minute (0 turns the limit off),"
-                    f" got {raw_rate!r}"
-                )
-            kwargs["requests_per_minute"] = rate
-        return cls(token, **kwargs)
 
     def __repr__(self) -> str:
         return f"InfomaniakClient(base_url={self.base_url!r})"

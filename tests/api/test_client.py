@@ -70,9 +70,9 @@ async def client(sleeps):
 # --- surface -----------------------------------------------------------------------------------
 
 
-def test_public_surface_is_sorted_and_complete():
-    assert reconciler.api.__all__ == sorted(reconciler.api.__all__)
-    assert reconciler.api.__all__ == ["DEFAULT_BASE_URL", "InfomaniakClient", "TokenBucket"]
+def test_public_surface_is_complete():
+    expected = ["DEFAULT_BASE_URL", "REQUIRED_SCOPES", "InfomaniakClient", "TokenBucket"]
+    assert reconciler.api.__all__ == expected
     assert DEFAULT_BASE_URL == "https://api.infomaniak.com"
 
 
@@ -558,41 +558,6 @@ def test_default_client_limits_to_60_per_minute_with_a_full_burst():
     assert client._bucket.rate_per_minute == 60.0
     assert client._bucket.burst == 60.0
     assert not InfomaniakClient(TOKEN, requests_per_minute=0)._bucket.enabled
-
-
-def test_from_env_without_token_is_a_settings_error(monkeypatch):
-    monkeypatch.delenv("INFOMANIAK_API_TOKEN", raising=False)
-    with pytest.raises(SettingsError) as info:
-        InfomaniakClient.from_env()
-    assert "INFOMANIAK_API_TOKEN" in str(info.value)
-    assert "dns:read dns:write" in str(info.value)
-
-
-def test_from_env_reads_url_and_rate(monkeypatch):
-    monkeypatch.setenv("INFOMANIAK_API_TOKEN", f" {TOKEN}\n")
-    monkeypatch.setenv("INFOMANIAK_API_URL", "http://127.0.0.1:8765")
-    monkeypatch.setenv("INFOMANIAK_RATE_LIMIT", "30")
-    client = InfomaniakClient.from_env(max_retries=1)
-    assert client.base_url == "http://127.0.0.1:8765"
-    assert client._bucket.rate_per_minute == 30.0
-    assert client.max_retries == 1
-
-
-def test_from_env_defaults(monkeypatch):
-    monkeypatch.setenv("INFOMANIAK_API_TOKEN", TOKEN)
-    monkeypatch.delenv("INFOMANIAK_API_URL", raising=False)
-    monkeypatch.delenv("INFOMANIAK_RATE_LIMIT", raising=False)
-    client = InfomaniakClient.from_env()
-    assert client.base_url == DEFAULT_BASE_URL
-    assert client._bucket.rate_per_minute == 60.0
-
-
-@pytest.mark.parametrize("value", ["fast", "nan", "inf"])
-def test_from_env_bad_rate_is_a_settings_error(monkeypatch, value):
-    monkeypatch.setenv("INFOMANIAK_API_TOKEN", TOKEN)
-    monkeypatch.setenv("INFOMANIAK_RATE_LIMIT", value)
-    with pytest.raises(SettingsError, match="INFOMANIAK_RATE_LIMIT"):
-        InfomaniakClient.from_env()
 
 
 def test_empty_token_is_a_settings_error():

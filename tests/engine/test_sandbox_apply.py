@@ -8,10 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.api import REQUIRED_SCOPES
+from reconciler.desired import load_config
 from reconciler.engine import Session, apply_plan, make_plan
-from reconciler.errors import ApplyError
-from reconciler.kinds import get_kind
-from reconciler.sandbox import Faults, SandboxState, create_app
+from reconciler.errors import ApiForbidden, ApplyError
+from reconciler.kinds import all_kinds, get_kind
+from reconciler.sandbox import SANDBOX_TOKEN, Faults, SandboxState, create_app
 from reconciler.settings import load_settings
 
 pytestmark = pytest.mark.anyio
@@ -78,3 +80,40 @@ async def test_a_write_whose_answer_was_lost_is_seen_by_the_verification(setting
     first = rest.changes[0]
     assert first.address == "dns/demo-shop.ch/shop A" and first.action == "update"
     assert first.fields[0].added == ["198.51.100.31"]
+
+
+@pytest.fixture
+def all_kinds_settings(tmp_path: Path):
+    shutil.copytree(REPO / "state", tmp_path / "state")
+    return load_settings(
+        state_dir=tmp_path / "state",
+        sandbox=True,
+        env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
+        cwd=tmp_path,
+    )
+
+
+def _scoped_app(scopes: list[str]):
+    return create_app(SandboxState.demo(), tokens=(), token_scopes={SANDBOX_TOKEN: scopes})
+
+
+async def test_a_token_with_the_required_scopes_plans_and_applies_every_kind(all_kinds_settings) -> None:
+    app = _scoped_app(REQUIRED_SCOPES.split())
+    config = load_config(all_kinds_settings.state_dir)
+    async with Session(all_kinds_settings, config, transport=httpx.ASGITransport(app=app)) as session:
+        plan = await make_plan(session)
+        assert {change.kind for change in plan.changes} == {kind.name for kind in all_kinds()}
+        report = await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
+        assert report.converged
+
+
+@pytest.mark.parametrize("missing", REQUIRED_SCOPES.split())
+async def test_each_required_scope_is_needed(all_kinds_settings, missing: str) -> None:
+    app = _scoped_app([scope for scope in REQUIRED_SCOPES.split() if scope != missing])
+    config = load_config(all_kinds_settings.state_dir)
+    async with Session(all_kinds_settings, config, transport=httpx.ASGITransport(app=app)) as session:
+        # Reads fail while planning; a missing write scope fails the first write of the apply.
+        with pytest.raises((ApiForbidden, ApplyError)) as caught:
+            plan = await make_plan(session)
+            await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
+    assert f"this token lacks the scope {missing}" in str(caught.value)

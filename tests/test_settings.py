@@ -1,0 +1,36 @@
+"""Run settings from arguments and the environment: validation of the rate, the URL and the token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.api import REQUIRED_SCOPES
+from reconciler.errors import SettingsError
+from reconciler.settings import load_settings
+
+
+def test_rate_is_read_from_the_environment(tmp_path: Path) -> None:
+    settings = load_settings(env={"INFOMANIAK_RATE_LIMIT": "30"}, cwd=tmp_path)
+    assert settings.requests_per_minute == 30.0
+    assert load_settings(env={}, cwd=tmp_path).requests_per_minute == 60.0
+
+
+@pytest.mark.parametrize("value", ["fast", "nan", "inf", "-1"])
+def test_a_rate_that_is_not_a_count_per_minute_is_a_settings_error(tmp_path: Path, value: str) -> None:
+    with pytest.raises(SettingsError, match="INFOMANIAK_RATE_LIMIT"):
+        load_settings(env={"INFOMANIAK_RATE_LIMIT": value}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "ftp://127.0.0.1"])
+def test_plain_http_is_refused_off_the_loopback(tmp_path: Path, url: str) -> None:
+    with pytest.raises(SettingsError, match="INFOMANIAK_API_URL"):
+        load_settings(env={"INFOMANIAK_API_URL": url}, cwd=tmp_path)
+
+
+def test_missing_token_names_the_variable_and_every_scope(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env={}, cwd=tmp_path).require_token()
+    assert "INFOMANIAK_API_TOKEN" in str(caught.value)
+    assert f"with the scopes {REQUIRED_SCOPES} " in str(caught.value)
