@@ -184,7 +184,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
     kind = get_kind(args.kind)
     async with Session(settings, config_for(settings)) as session:
-        scopes = [s.rstrip(".").lower() for s in args.scopes] or await kind.discover(session.ctx)
+        # Through target parsing, so a scope passes the same checks as in plan and the MCP tools.
+        given = [t.scope for t in parse_targets([f"{kind.name}/{s}" for s in args.scopes]) if t.scope]
+        scopes = given or await kind.discover(session.ctx)
         if not scopes:
             echo_err(f"no {kind.name} scopes found in the account")
             return EXIT_ERROR

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.api.paths import check_scope as check_names
 from reconciler.desired.loader import parse_document
 from reconciler.desired.yamlio import display_path, dump_yaml, load_yaml_text, write_text_atomic
 from reconciler.errors import DesiredStateError, Reason, SettingsError
 from reconciler.kinds.base import Key, Kind
-
-MAX_SCOPE_LENGTH = 253
-"""The longest DNS name; no kind's scope is longer."""
 
 
 @dataclass(frozen=True)
@@ -36,10 +34,7 @@ def check_scope(scope: str) -> str:
     text = scope.strip()
     if not text:
         raise SettingsError("empty scope; give one, e.g. the zone example.ch")
-    if len(text) > MAX_SCOPE_LENGTH:
-        raise SettingsError(f"scope is {len(text)} characters long; the limit is {MAX_SCOPE_LENGTH}")
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
-        raise SettingsError(f"scope {text!r} contains control characters; give a plain name like example.ch")
+    check_names(text)
     if text.startswith("-"):
         raise SettingsError(f"scope {text!r} starts with '-' like a command-line flag; give a name")
     if "/" in text or "\\" in text:

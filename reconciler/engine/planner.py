@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from reconciler.api.paths import check_scope
 from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
 from reconciler.engine.diff import diff_scope
 from reconciler.engine.model import Change, Plan, ScopeSummary
@@ -39,6 +40,9 @@ def parse_targets(texts: Sequence[str], kinds: Sequence[Kind] | None = None) -> 
     targets: list[Target] = []
     for text in texts:
         head, _, scope = text.strip().strip("/").partition("/")
+        if scope:
+            # Scopes reach file names and API paths: refuse URL syntax and control characters up front.
+            check_scope(scope)
         if not head:
             raise SettingsError(f"empty target {text!r}; use KIND or KIND/SCOPE, e.g. dns/example.ch")
         matching = [k for k in known if head == k.name] or [k for k in known if head == k.directory]

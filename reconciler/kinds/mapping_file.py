@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-from reconciler.errors import DesiredStateError, Reason
+from reconciler.errors import DesiredStateError, Reason, SettingsError
 from reconciler.kinds.base import DocumentSource, SpecModel
 
 Normaliser = Callable[[Any], str]
@@ -36,6 +36,12 @@ class OneFile:
         return {self.scope: path} if path.is_file() else {}
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
+        if scope != self.scope:
+            # Any other name would write a file no plan ever reads (account/stray.yaml).
+            raise SettingsError(
+                f"{self.scope} has one scope, {self.scope!r} ({self.directory}/{self.scope}.yaml); "
+                f"got {scope!r}\n  use the scope {self.scope!r}"
+            )
         return state_dir / self.directory / f"{scope}.yaml"
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, Strict
 
+from reconciler.api.paths import segment
 from reconciler.errors import PlanError
 from reconciler.kinds.base import (
     Action,
@@ -180,7 +181,7 @@ class TagsKind(FilesFromLayout):
             )
         account = await ctx.require_account_id()
         # get_all also copes with a paginated answer, should the API start paginating this list.
-        rows = await ctx.client.get_all(f"/1/accounts/{account}/tags")
+        rows = await ctx.client.get_all(f"/1/accounts/{segment(account)}/tags")
         objects: list[LiveObject] = []
         counts: dict[str, int] = {}
         for row in rows:
@@ -197,16 +198,18 @@ class TagsKind(FilesFromLayout):
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
         account = await ctx.require_account_id()
-        await ctx.client.post(f"/1/accounts/{account}/tags", json=to_api(desired.key[0], _tag(desired.spec)))
+        await ctx.client.post(
+            f"/1/accounts/{segment(account)}/tags", json=to_api(desired.key[0], _tag(desired.spec))
+        )
 
     async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
         account = await ctx.require_account_id()
         body = to_api(desired.key[0], _tag(desired.spec))
-        await ctx.client.put(f"/1/accounts/{account}/tags/{_tag_id(live)}", json=body)
+        await ctx.client.put(f"/1/accounts/{segment(account)}/tags/{segment(_tag_id(live))}", json=body)
 
     async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
         account = await ctx.require_account_id()
-        await ctx.client.delete(f"/1/accounts/{account}/tags/{_tag_id(live)}")
+        await ctx.client.delete(f"/1/accounts/{segment(account)}/tags/{segment(_tag_id(live))}")
 
 
 def _tag(spec: SpecModel) -> Tag:

@@ -24,6 +24,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
+from reconciler.api.paths import segment
 from reconciler.errors import ApiNotFound, PlanError
 from reconciler.kinds.base import (
     Action,
@@ -294,7 +295,7 @@ class TeamsKind(FilesFromLayout):
                 f"  use the target teams or account/teams"
             )
         account = await ctx.require_account_id()
-        rows = await ctx.client.get_all(f"/1/accounts/{account}/teams")
+        rows = await ctx.client.get_all(f"/1/accounts/{segment(account)}/teams")
         ids: dict[str, int] = {}
         objects: list[LiveObject] = []
         for row in rows:
@@ -313,7 +314,9 @@ class TeamsKind(FilesFromLayout):
             if row.get("user_count") == 0:
                 return []  # the list says it is empty: save the call (the rate limit is 60/min)
             async with semaphore:
-                return await ctx.client.get_all(f"/1/accounts/{account}/teams/{row['id']}/users")
+                return await ctx.client.get_all(
+                    f"/1/accounts/{segment(account)}/teams/{segment(row['id'])}/users"
+                )
 
         listed = await asyncio.gather(*(users_of(row) for row in rows))
         for row, users in zip(rows, listed, strict=True):
@@ -353,11 +356,13 @@ class TeamsKind(FilesFromLayout):
             team_id = await _team_id(ctx, account, team)
             user_id = await _user_id(ctx, account, email, desired)
             await ctx.client.post(
-                f"/1/accounts/{account}/teams/{team_id}/users", json={"user_ids": [user_id]}
+                f"/1/accounts/{segment(account)}/teams/{segment(team_id)}/users", json={"user_ids": [user_id]}
             )
             return
         spec = _team(desired.spec)
-        created = await ctx.client.post(f"/1/accounts/{account}/teams", json=to_api(desired.key[0], spec))
+        created = await ctx.client.post(
+            f"/1/accounts/{segment(account)}/teams", json=to_api(desired.key[0], spec)
+        )
         if isinstance(created, Mapping) and "id" in created:
             ctx.cache.setdefault(_ids_cache(account), {})[desired.key[0]] = int(created["id"])
 
@@ -367,16 +372,18 @@ class TeamsKind(FilesFromLayout):
         account = await ctx.require_account_id()
         body = to_api(desired.key[0], _team(desired.spec))
         del body["name"]  # the key is the name: it never changes through an update
-        await ctx.client.patch(f"/1/accounts/{account}/teams/{_native(live)['id']}", json=body)
+        await ctx.client.patch(
+            f"/1/accounts/{segment(account)}/teams/{segment(_native(live)['id'])}", json=body
+        )
 
     async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
         account = await ctx.require_account_id()
         native = _native(live)
         if is_member_key(live.key):
-            path = f"/1/accounts/{account}/teams/{native['team_id']}/users"
+            path = f"/1/accounts/{segment(account)}/teams/{segment(native['team_id'])}/users"
             await ctx.client.delete(path, json={"user_ids": [native["user_id"]]})
             return
-        await ctx.client.delete(f"/1/accounts/{account}/teams/{native['id']}")
+        await ctx.client.delete(f"/1/accounts/{segment(account)}/teams/{segment(native['id'])}")
         ctx.cache.get(_ids_cache(account), {}).pop(live.key[0], None)
 
 
@@ -412,11 +419,13 @@ async def _team_id(ctx: RunContext, account: int, team: str) -> int:
     """The id of team ``team``: from this run's fetch or create, else from a fresh listing."""
     ids: dict[str, int] = ctx.cache.setdefault(_ids_cache(account), {})
     if team not in ids:
-        for row in await ctx.client.get_all(f"/1/accounts/{account}/teams"):
+        for row in await ctx.client.get_all(f"/1/accounts/{segment(account)}/teams"):
             ids.setdefault(_live_name(row), int(row["id"]))
     if team not in ids:
         raise ApiNotFound(
-            f"no team {team!r} in account {account}", method="GET", path=f"/1/accounts/{account}/teams"
+            f"no team {team!r} in account {account}",
+            method="GET",
+            path=f"/1/accounts/{segment(account)}/teams",
         )
     return ids[team]
 
@@ -425,7 +434,7 @@ async def _account_users(ctx: RunContext, account: int) -> dict[str, dict[str, A
     """Users and pending users of the account by lowercased email, listed once per run."""
     key = f"account_users:{account}"
     if key not in ctx.cache:
-        rows = await ctx.client.get_all(f"/2/accounts/{account}/users")
+        rows = await ctx.client.get_all(f"/2/accounts/{segment(account)}/users")
         ctx.cache[key] = {str(row["email"]).strip().lower(): row for row in rows if row.get("email")}
     users: dict[str, dict[str, Any]] = ctx.cache[key]
     return users

@@ -691,3 +691,12 @@ def test_ptr_is_read_only_refused_in_files_and_never_deleted() -> None:
     ((path, message, rule),) = source.errors
     assert path == ("1", "type") and rule == "dns_read_only_type" and "read-only" in message
     assert KIND.is_unmanaged(("1", "PTR"), "example.ch")
+
+
+@pytest.mark.anyio
+async def test_fetch_puts_the_zone_in_one_encoded_path_segment() -> None:
+    # The engine refuses such a scope earlier; the kind still never lets a name reshape the request.
+    api = FakeDnsApi({"example.ch": []})
+    with pytest.raises(PlanError, match="does not exist"):
+        await KIND.fetch(api.context(), "example.ch?x=1")
+    assert api.calls == [("GET", "/2/zones/example.ch%3Fx%3D1/records", None)]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reconciler.api.paths import segment
 from reconciler.kinds.base import Key, LiveObject
 from reconciler.kinds.dns.names import name_from_api, name_to_api
 from reconciler.kinds.dns.records import SUPPORTED_TYPES, value_from_api, value_to_api
@@ -102,7 +103,7 @@ def record_set_from_live(rtype: str, records: Sequence[LiveRecord]) -> RecordSet
 
 
 def _records_path(zone: str) -> str:
-    return f"/2/zones/{zone}/records"
+    return f"/2/zones/{segment(zone)}/records"
 
 
 def _post(zone: str, key: Key, value: str, ttl: int) -> Call:

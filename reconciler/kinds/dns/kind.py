@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from reconciler.api.paths import segment
 from reconciler.errors import ApiNotFound, PlanError
 from reconciler.kinds.base import (
     Action,
@@ -173,7 +174,7 @@ class DnsKind:
         for zone in candidates:
             # A domain registered here may have its DNS elsewhere: only zones Infomaniak hosts are scopes.
             try:
-                exists = await ctx.client.get(f"/2/zones/{zone}/exists")
+                exists = await ctx.client.get(f"/2/zones/{segment(zone)}/exists")
             except ApiNotFound:
                 continue
             if exists:
@@ -187,7 +188,7 @@ class DnsKind:
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         zone = zone_name(scope)
-        path = f"/2/zones/{zone}/records"
+        path = f"/2/zones/{segment(zone)}/records"
         try:
             rows = await ctx.client.get_all(path)
         except ApiNotFound as exc:

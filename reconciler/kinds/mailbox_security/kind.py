@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from reconciler.api.paths import segment
 from reconciler.errors import PlanError
 from reconciler.kinds.base import (
     Action,
@@ -173,12 +174,12 @@ class MailboxSecurityKind(FilesFromLayout):
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         domain = mail_domain(scope)
         hosting_id = await self._hosting_id(ctx, domain)
-        path = f"/1/mail_hostings/{hosting_id}/mailboxes"
+        path = f"/1/mail_hostings/{segment(hosting_id)}/mailboxes"
         objects = []
         for row in await ctx.client.get_all(path):
             if any(field not in row for field in API_FIELDS):
                 # A list row without the settings (older API behaviour): read the mailbox itself.
-                row = await ctx.client.get(f"{path}/{row['mailbox_name']}")
+                row = await ctx.client.get(f"{path}/{segment(row['mailbox_name'])}")
             address = str(row.get("mailbox") or f"{row['mailbox_name']}@{domain}").strip().lower()
             spec, native = from_api(row, hosting_id)
             objects.append(LiveObject(key=(address,), spec=spec, native=native))
@@ -193,7 +194,9 @@ class MailboxSecurityKind(FilesFromLayout):
             raise TypeError(f"mailbox_security {live.key}: live object was not built by fetch")
         body = to_api(normalize(desired.spec), normalize(live.spec), native)
         if body:
-            await ctx.client.patch(f"/1/mail_hostings/{native.hosting_id}/mailboxes/{native.name}", json=body)
+            await ctx.client.patch(
+                f"/1/mail_hostings/{segment(native.hosting_id)}/mailboxes/{segment(native.name)}", json=body
+            )
 
     async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
         raise RuntimeError(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.api.paths import segment
 from reconciler.errors import ApiNotFound
 from reconciler.kinds.base import RunContext
 from reconciler.kinds.share_links.spec import CAPABILITIES, LiveShareLink, ShareLinkEntry, normalize_path
@@ -43,7 +44,7 @@ class Node:
 
 
 def link_path(drive_id: int, file_id: int) -> str:
-    return f"/2/drive/{drive_id}/files/{file_id}/link"
+    return f"/2/drive/{segment(drive_id)}/files/{segment(file_id)}/link"
 
 
 # -- drives -------------------------------------------------------------------------------------------------
@@ -77,7 +78,7 @@ def from_api(link: Mapping[str, Any], *, password: str | None) -> LiveShareLink:
 
 async def inventory(ctx: RunContext, drive_id: int) -> list[tuple[str, int, dict[str, Any]]]:
     """``(path, file id, link)`` of every live link of the drive; seeds the path cache on the way."""
-    rows = await ctx.client.get_all_cursor(f"/3/drive/{drive_id}/files/links")
+    rows = await ctx.client.get_all_cursor(f"/3/drive/{segment(drive_id)}/files/links")
     nodes = _nodes(ctx, drive_id)
     found = []
     for row in rows:
@@ -110,7 +111,9 @@ async def _children(ctx: RunContext, drive_id: int, folder: str, folder_id: int)
     """Names in ``folder`` (listed once per run); records each child in the path cache."""
     listed: dict[int, list[str]] = ctx.cache.setdefault(f"share_links/{drive_id}/listed", {})
     if folder_id not in listed:
-        rows = await ctx.client.get_all_cursor(f"/3/drive/{drive_id}/files/{folder_id}/files")
+        rows = await ctx.client.get_all_cursor(
+            f"/3/drive/{segment(drive_id)}/files/{segment(folder_id)}/files"
+        )
         nodes = _nodes(ctx, drive_id)
         names = []
         for row in rows:
