@@ -16,13 +16,14 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.dns import KIND as DNS
+from reconciler.kinds.mail_aliases import KIND as MAIL_ALIASES
 from reconciler.kinds.mailbox_security import KIND as MAILBOX_SECURITY
 from reconciler.kinds.share_links import KIND as SHARE_LINKS
 from reconciler.kinds.tags import KIND as TAGS
 from reconciler.kinds.teams import KIND as TEAMS
 
 REGISTRY: tuple[Kind, ...] = tuple(
-    sorted((DNS, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS), key=lambda kind: kind.apply_order)
+    sorted((DNS, MAIL_ALIASES, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS), key=lambda kind: kind.apply_order)
 )
 
 

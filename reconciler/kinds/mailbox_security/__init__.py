@@ -29,6 +29,7 @@ bodies), ``kind`` (the :class:`MailboxSecurityKind` the engine uses, registered 
 
 from __future__ import annotations
 
+from reconciler.kinds.mail_hosting import mail_domain
 from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, to_api
 from reconciler.kinds.mailbox_security.kind import KIND, MailboxSecurityKind
 from reconciler.kinds.mailbox_security.spec import (
@@ -36,7 +37,6 @@ from reconciler.kinds.mailbox_security.spec import (
     DEFAULT_SOCIAL_FOLDER,
     MailboxSecurity,
     SmartFiltering,
-    mail_domain,
     mailbox_address,
     normalize,
     normalize_sender,

@@ -17,6 +17,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.mail_hosting import MAIL_SUFFIXES, mail_domain
 from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, to_api
 from reconciler.kinds.mailbox_security.spec import (
     API_FIELDS,
@@ -24,7 +25,6 @@ from reconciler.kinds.mailbox_security.spec import (
     MailboxSecurity,
     file_schema,
     key,
-    mail_domain,
     normalize,
     parse_file,
     remove_mailbox,
@@ -45,6 +45,7 @@ FILES = FilePerScope(
     mail_domain,
     duplicate="two files hold mail hosting {scope!r}: {first} and {second}",
     rule="mail-duplicate-file",
+    other_suffixes=MAIL_SUFFIXES,
 )
 
 

@@ -27,11 +27,6 @@ _ADDRESS = re.compile(r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+")
 API_FIELDS = ("authorized_senders", "blocked_senders", "has_move_spam", "has_mail_filtering")
 
 
-def mail_domain(text: str) -> str:
-    """A mail hosting's domain as used in scopes and file names: lowercased, without a trailing dot."""
-    return text.strip().lower().rstrip(".")
-
-
 def mailbox_address(text: str) -> str:
     """A mailbox key: the full address, lowercased; ValueError when it is not ``local@domain``."""
     address = str(text).strip().lower()

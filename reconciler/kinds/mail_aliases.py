@@ -1,0 +1,323 @@
+"""The mail_aliases kind: the aliases of each mailbox, one file per mail hosting.
+
+``state/mail/<domain>.aliases.yaml`` maps full mailbox addresses to the aliases that also deliver to them
+(docs/format-mail.md)::
+
+    info@example.ch:
+      aliases: [contact, hello]        # contact@example.ch and hello@example.ch reach info@
+
+An alias is written as its local part (``contact``) or as a full address of the same domain; both sides
+compare as sorted, lowercased local parts. A mailbox absent from the file has no alias: removing its
+entry deletes its aliases (a risky change, since mail sent to them then bounces). A mailbox in the file
+that does not exist live stops the plan (``check``).
+
+Live side (``mail.json``): the mailbox list (``GET /1/mail_hostings/{id}/mailboxes?with=aliases``, one
+call per hosting) gives every mailbox's aliases; a mailbox's list is set whole with ``PUT …/aliases``, and
+removed alias by alias with ``DELETE …/aliases/{alias}`` (the ``PUT`` refuses an empty list).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from reconciler.kinds.base import (
+    Action,
+    DesiredObject,
+    DocumentSource,
+    Key,
+    LiveObject,
+    RunContext,
+    SpecModel,
+)
+from reconciler.kinds.mail_hosting import (
+    ALIASES_SUFFIX,
+    discover_domains,
+    file_domain,
+    hosting_id,
+    mail_domain,
+    mail_files,
+    mailboxes,
+    row_address,
+)
+from reconciler.kinds.mailbox_security.spec import mailbox_address
+from reconciler.kinds.mapping_file import (
+    FilePerScope,
+    FilesFromLayout,
+    OneFile,
+    drop_entry,
+    entries,
+    mapping_schema,
+    put_entry,
+)
+
+KIND_NAME = "mail_aliases"
+FILES = mail_files(ALIASES_SUFFIX)
+ALIAS_MAX = 64
+"""``maxLength`` of an alias in the spec's request bodies."""
+
+_LOCAL_PART = re.compile(r"[a-z0-9._+-]+")
+
+
+def _alias(raw: str) -> str:
+    text = raw.strip().lower()
+    local, at, _ = text.partition("@")
+    if not _LOCAL_PART.fullmatch(local) or len(local) > ALIAS_MAX:
+        raise PydanticCustomError(
+            "mail_alias",
+            "{value!r} is no alias: give its local part (letters, digits, . _ + -; at most 64) or its full "
+            "address",
+            {"value": raw},
+        )
+    # Keep the domain for parse_file's same-domain check; normalize drops it.
+    return text if at else local
+
+
+Alias = Annotated[str, AfterValidator(_alias)]
+
+
+class MailboxAliases(SpecModel):
+    """The aliases of one existing mailbox."""
+
+    aliases: list[Alias] = Field(
+        min_length=1,
+        description="Other addresses of the same domain that deliver to this mailbox, as local parts "
+        "(`contact`) or full addresses (`contact@example.ch`). A set: order never matters. To remove every "
+        "alias of a mailbox, remove its entry.",
+    )
+
+
+def key(address: str) -> Key:
+    """The identity of an entry: the mailbox's full address, lowercased."""
+    return (mailbox_address(address),)
+
+
+def _spec(spec: SpecModel) -> MailboxAliases:
+    if not isinstance(spec, MailboxAliases):
+        raise TypeError(f"not a mail_aliases spec: {type(spec).__name__}")
+    return spec
+
+
+def normalize(spec: SpecModel) -> dict[str, Any]:
+    """Canonical form of both sides: the sorted set of local parts."""
+    return {"aliases": sorted({alias.partition("@")[0] for alias in _spec(spec).aliases})}
+
+
+def from_api(row: Mapping[str, Any]) -> MailboxAliases | None:
+    """A mailbox row's aliases (``aliases`` holds local parts); None when it has none."""
+    aliases = [str(a).strip().lower() for a in row.get("aliases") or [] if str(a).strip()]
+    return MailboxAliases.model_construct(aliases=aliases) if aliases else None
+
+
+def to_api(spec: SpecModel) -> dict[str, Any]:
+    """The body of ``PUT …/aliases``: the whole list."""
+    return {"aliases": normalize(spec)["aliases"]}
+
+
+# -- the file -----------------------------------------------------------------------------------------------
+
+
+def _address_key(raw: Any) -> str:
+    return mailbox_address(str(raw))
+
+
+def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[DesiredObject]:
+    """Desired objects of an aliases file; every problem goes to ``source`` with its position."""
+    objects: list[DesiredObject] = []
+    owner: dict[str, str] = {}
+    for item in entries(
+        document,
+        source,
+        _address_key,
+        not_a_mapping="an aliases file maps mailbox addresses to their aliases",
+        document_rule="mail-aliases-document",
+        key_rule="mail-address",
+        text_paths=True,
+    ):
+        address, path = item.key, item.path
+        if address.rsplit("@", 1)[1] != domain:
+            source.error(
+                path,
+                f"{address} is not a mailbox of {domain}: this file holds the aliases of {domain}",
+                rule="mail-domain",
+            )
+            continue
+        if not isinstance(item.value, Mapping):
+            source.error(
+                path, "give the mailbox's aliases as a mapping: aliases: [contact, ...]", rule="mail-entry"
+            )
+            continue
+        spec = source.validate(MailboxAliases, item.value, path)
+        if not isinstance(spec, MailboxAliases):
+            continue
+        ok = True
+        for index, alias in enumerate(spec.aliases):
+            local, _, alias_domain = alias.partition("@")
+            where = (*path, "aliases", index)
+            if alias_domain and alias_domain != domain:
+                source.error(
+                    where,
+                    f"{alias} is not an address of {domain}; an alias shares its mailbox's domain",
+                    rule="mail-alias-domain",
+                )
+                ok = False
+            elif local == address.split("@")[0]:
+                source.error(
+                    where, f"{local} is the mailbox's own name, not an alias", rule="mail-alias-self"
+                )
+                ok = False
+            elif local in owner:
+                where_else = "this mailbox" if owner[local] == address else owner[local]
+                source.error(
+                    where,
+                    f"{local} is already an alias of {where_else}; an alias delivers to one mailbox",
+                    rule="mail-alias-duplicate",
+                )
+                ok = False
+            else:
+                owner[local] = address
+        if ok:
+            objects.append(DesiredObject(key=(address,), spec=spec, located=source.locate(path)))
+    return objects
+
+
+class MailAliasesKind(FilesFromLayout):
+    """The aliases of the mailboxes of Infomaniak mail hostings."""
+
+    name: ClassVar[str] = KIND_NAME
+    directory: ClassVar[str] = FILES.directory
+    spec_model: ClassVar[type[SpecModel]] = MailboxAliases
+    apply_order: ClassVar[int] = 42
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    files: ClassVar[OneFile | FilePerScope] = FILES
+
+    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
+        return parse_file(document, source, domain=file_domain(source.file, ALIASES_SUFFIX))
+
+    def file_schema(self) -> dict[str, Any]:
+        return mapping_schema(
+            MailboxAliases,
+            title="Mailbox aliases file (state/mail/<domain>.aliases.yaml)",
+            description="Full mailbox addresses of the mail hosting mapped to their aliases. A mailbox "
+            "absent from the file has no alias. See docs/format-mail.md.",
+            property_names={"pattern": r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+"},
+        )
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        return {obj.key[0]: normalize(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
+
+    def parse_key(self, text: str) -> Key:
+        return key(text)
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        return put_entry(
+            document,
+            key[0],
+            entry,
+            _address_key,
+            not_a_mapping="the aliases file is not a mapping of mailbox addresses to aliases",
+            not_an_entry="a mail_aliases entry is a mapping: aliases: [contact, ...] "
+            "(see docs/format-mail.md)",
+        )
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        return drop_entry(document, key[0], _address_key)
+
+    # -- comparison ------------------------------------------------------------------------------------
+    def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
+        return normalize(spec)
+
+    def format_key(self, key: Key) -> str:
+        return key[0]
+
+    def is_unmanaged(self, key: Key, scope: str) -> bool:
+        return False
+
+    def risks(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> list[str]:
+        lost = sorted(set((before or {}).get("aliases", [])) - set((after or {}).get("aliases", [])))
+        if not lost:
+            return []
+        domain = key[0].rsplit("@", 1)[1]
+        addresses = ", ".join(f"{alias}@{domain}" for alias in lost)
+        return [f"removes {addresses} from {key[0]}: mail sent there bounces"]
+
+    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
+        # Removals first, so that an alias moved from one mailbox to another is free when it is added.
+        return {"delete": 0, "update": 1, "create": 2}[action]
+
+    # -- live ------------------------------------------------------------------------------------------
+    async def discover(self, ctx: RunContext) -> list[str]:
+        return await discover_domains(ctx)
+
+    async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
+        domain = mail_domain(scope)
+        hosting = await hosting_id(ctx, domain, layout=FILES)
+        objects = []
+        for row in await mailboxes(ctx, hosting):
+            spec = from_api(row)
+            if spec is not None:
+                native = {"hosting_id": hosting, "mailbox_name": str(row["mailbox_name"])}
+                objects.append(LiveObject(key=(row_address(row, domain),), spec=spec, native=native))
+        return objects
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        """A mailbox in the file must exist, and an alias must not be the name of another mailbox."""
+        domain = mail_domain(scope)
+        rows = await mailboxes(ctx, await hosting_id(ctx, domain, layout=FILES))
+        names = {str(row["mailbox_name"]).lower() for row in rows}
+        existing = {row_address(row, domain) for row in rows}
+        problems = []
+        for obj in desired:
+            if obj.key[0] not in existing:
+                problems.append(
+                    (
+                        obj,
+                        f"mailbox {obj.key[0]} does not exist in the mail hosting {scope}; create it in the "
+                        "Infomaniak manager, or remove the entry",
+                    )
+                )
+            for alias in normalize(obj.spec)["aliases"]:
+                if alias in names:
+                    problems.append(
+                        (obj, f"{alias}@{domain} is a mailbox, so it cannot be an alias of {obj.key[0]}")
+                    )
+        return problems
+
+    async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
+        domain = mail_domain(scope)
+        hosting = await hosting_id(ctx, domain, layout=FILES)
+        name = desired.key[0].split("@")[0]
+        await ctx.client.put(
+            f"/1/mail_hostings/{hosting}/mailboxes/{name}/aliases", json=to_api(desired.spec)
+        )
+
+    async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
+        native = _native(live)
+        await ctx.client.put(
+            f"/1/mail_hostings/{native['hosting_id']}/mailboxes/{native['mailbox_name']}/aliases",
+            json=to_api(desired.spec),
+        )
+
+    async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
+        native = _native(live)
+        path = f"/1/mail_hostings/{native['hosting_id']}/mailboxes/{native['mailbox_name']}/aliases"
+        for alias in normalize(live.spec)["aliases"]:
+            await ctx.client.delete(f"{path}/{alias}")
+
+
+def _native(live: LiveObject) -> dict[str, Any]:
+    if not isinstance(live.native, dict) or "hosting_id" not in live.native:
+        raise TypeError(f"mail_aliases {live.key}: live object was not built by fetch")
+    return live.native
+
+
+KIND = MailAliasesKind()
