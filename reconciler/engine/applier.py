@@ -110,6 +110,9 @@ async def apply_plan(
     settings = session.settings
     audit = AuditLog(settings.audit_file, secrets=session.secrets)
     with apply_lock(settings.lock_file):
+        # Lookups cached by a plan made earlier in this session (the interactive apply's) would hide what
+        # moved since: the re-plan reads live state afresh.
+        session.ctx.cache.clear()
         desired = load_for_plan(session, target_list)
         current = await plan_desired(session, desired, targets=target_list, git_commit=git_commit)
         if current.plan_hash != expected_hash:

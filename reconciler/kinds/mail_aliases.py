@@ -293,25 +293,45 @@ class MailAliasesKind(FilesFromLayout):
         return problems
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
-        domain = mail_domain(scope)
-        hosting = await hosting_id(ctx, domain, layout=FILES)
-        name = desired.key[0].split("@")[0]
-        await ctx.client.put(
-            f"/1/mail_hostings/{hosting}/mailboxes/{name}/aliases", json=to_api(desired.spec)
-        )
+        hosting = await hosting_id(ctx, mail_domain(scope), layout=FILES)
+        await _put(ctx, hosting, desired.key[0].split("@")[0], desired.spec)
 
     async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
         native = _native(live)
-        await ctx.client.put(
-            f"/1/mail_hostings/{native['hosting_id']}/mailboxes/{native['mailbox_name']}/aliases",
-            json=to_api(desired.spec),
-        )
+        await _put(ctx, native["hosting_id"], native["mailbox_name"], desired.spec)
 
     async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
         native = _native(live)
-        path = f"/1/mail_hostings/{native['hosting_id']}/mailboxes/{native['mailbox_name']}/aliases"
-        for alias in normalize(live.spec)["aliases"]:
-            await ctx.client.delete(f"{path}/{alias}")
+        hosting, name = native["hosting_id"], native["mailbox_name"]
+        for alias in list(_row(await mailboxes(ctx, hosting), name).get("aliases") or []):
+            await _release(ctx, hosting, name, str(alias))
+
+
+def _row(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next((row for row in rows if str(row["mailbox_name"]) == name), {"mailbox_name": name})
+
+
+async def _release(ctx: RunContext, hosting: int, name: str, alias: str) -> None:
+    """Delete one alias of a mailbox, and keep the run's copy of the mailbox list in step."""
+    await ctx.client.delete(f"/1/mail_hostings/{hosting}/mailboxes/{name}/aliases/{alias}")
+    row = _row(await mailboxes(ctx, hosting), name)
+    row["aliases"] = [a for a in row.get("aliases") or [] if a != alias]
+
+
+async def _put(ctx: RunContext, hosting: int, name: str, spec: SpecModel) -> None:
+    """Set a mailbox's whole alias list; an alias another mailbox holds is first released there.
+
+    The API refuses an alias that another mailbox of the hosting still has, so a move from one mailbox to
+    another works whichever of the two changes the plan runs first.
+    """
+    rows = await mailboxes(ctx, hosting)
+    body = to_api(spec)
+    for alias in body["aliases"]:
+        for row in rows:
+            if str(row["mailbox_name"]) != name and alias in (row.get("aliases") or []):
+                await _release(ctx, hosting, str(row["mailbox_name"]), alias)
+    await ctx.client.put(f"/1/mail_hostings/{hosting}/mailboxes/{name}/aliases", json=body)
+    _row(rows, name)["aliases"] = list(body["aliases"])
 
 
 def _native(live: LiveObject) -> dict[str, Any]:

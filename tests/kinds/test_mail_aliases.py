@@ -1,22 +1,23 @@
-"""The mail_aliases kind: file format, normalisation, live side against the simulator, plan → apply → import."""
+"""The mail_aliases kind: file format, normalisation, live side on the simulator, plan → apply → import."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 
-from reconciler.desired import load_desired
+from reconciler.desired import load_config, load_desired
 from reconciler.desired.yamlio import dump_yaml, load_yaml_text
-from reconciler.engine import parse_targets
-from reconciler.errors import ApiRejected, DesiredStateError
+from reconciler.engine import Session, apply_plan, make_plan, parse_targets
+from reconciler.errors import ApiRejected, DesiredStateError, StalePlan
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import Kind
 from reconciler.kinds.mail_aliases import KIND, MailboxAliases, to_api
 from reconciler.kinds.mailbox_security import KIND as MAILBOX_SECURITY
-from reconciler.sandbox import SandboxState
+from reconciler.sandbox import create_app
 from tests.kinds.helpers import (
     REPO,
     context,
@@ -25,6 +26,7 @@ from tests.kinds.helpers import (
     parse_clean,
     parse_errors,
     plan_once,
+    settings_for,
     write_state,
 )
 
@@ -33,6 +35,13 @@ FILE = "state/mail/example.ch.aliases.yaml"
 MAILBOXES = f"/1/mail_hostings/{HOSTING}/mailboxes"
 
 pytestmark = pytest.mark.anyio
+
+
+def stored(state: Any, name: str) -> dict[str, Any]:
+    mailbox: dict[str, Any] = next(
+        m for m in state.data["mailboxes"][str(HOSTING)] if m["mailbox_name"] == name
+    )
+    return mailbox
 
 
 def normalized(document: Any) -> dict[str, Any]:
@@ -119,12 +128,15 @@ async def test_create_update_delete_send_the_documented_requests(sandbox):
         ("PUT", f"{MAILBOXES}/info/aliases", {"aliases": ["contact", "hello"]}),
         ("DELETE", f"{MAILBOXES}/support/aliases/help", None),
     ]
-    stored = {m["mailbox_name"]: m.get("aliases", []) for m in sandbox.data["mailboxes"][str(HOSTING)]}
-    assert (stored["sales"], stored["info"], stored["support"]) == (["orders"], ["contact", "hello"], [])
+    assert [stored(sandbox, name)["aliases"] for name in ("sales", "info", "support")] == [
+        ["orders"],
+        ["contact", "hello"],
+        [],
+    ]
 
 
 async def test_an_alias_the_api_refuses_is_an_api_rejected_error(sandbox):
-    (desired,) = parse_clean(KIND, {"sales@example.ch": {"aliases": ["help"]}}, FILE)  # help is support's
+    (desired,) = parse_clean(KIND, {"sales@example.ch": {"aliases": ["ceo"]}}, FILE)  # ceo is a mailbox
     ctx, _ = context(sandbox)
     with pytest.raises(ApiRejected) as caught:
         await KIND.create(ctx, "example.ch", desired)
@@ -207,3 +219,27 @@ def test_upsert_and_remove_keep_comments():
     with pytest.raises(ValueError, match="mapping"):
         KIND.upsert_entry(document, ("info@example.ch",), ["hello"])
     assert MailboxAliases.model_json_schema()["required"] == ["aliases"]
+
+
+async def test_an_alias_moved_between_mailboxes_is_released_first(sandbox):
+    (info,) = parse_clean(KIND, {"info@example.ch": {"aliases": ["contact", "help"]}}, FILE)
+    ctx, recorder = context(sandbox)
+    live = {obj.key[0]: obj for obj in await KIND.fetch(ctx, "example.ch")}
+    await KIND.update(ctx, "example.ch", info, live["info@example.ch"])
+    await KIND.delete(ctx, "example.ch", live["support@example.ch"])  # help already went to info@
+    assert recorder.writes() == [
+        ("DELETE", f"{MAILBOXES}/support/aliases/help", None),
+        ("PUT", f"{MAILBOXES}/info/aliases", {"aliases": ["contact", "help"]}),
+    ]
+
+
+async def test_apply_after_a_plan_in_the_same_session_sees_what_moved_live(tmp_path, sandbox):
+    """The mailbox list is cached per run; apply's re-plan must not reuse the earlier plan's copy."""
+    write_state(tmp_path / "state", {"mail/example.ch.aliases.yaml": DESIRED})
+    settings = settings_for(tmp_path)
+    transport = httpx.ASGITransport(app=create_app(sandbox))
+    async with Session(settings, load_config(settings.state_dir), transport=transport) as session:
+        plan = await make_plan(session, targets=parse_targets(["mail_aliases"]))
+        stored(sandbox, "support")["aliases"] = ["help", "assist"]  # someone edits live meanwhile
+        with pytest.raises(StalePlan):
+            await apply_plan(session, expected_hash=plan.plan_hash, approval="test")

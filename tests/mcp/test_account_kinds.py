@@ -1,0 +1,24 @@
+"""The MCP tools read and edit the newer kinds with no code of their own (one test per kind)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.mcp import ReconcilerServer, ToolName
+from tests.mcp.conftest import client, text_of
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_mail_aliases_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
+    args = {"kind": "mail_aliases", "scope": "example.ch", "key": "sales@example.ch"}
+    async with client(server, "auto") as c:
+        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mail_aliases", "scope": "example.ch"})
+        added = await c.call_tool(ToolName.DESIRED_SET.value, {**args, "spec": {"aliases": ["orders"]}})
+        shown = await c.call_tool(ToolName.DESIRED_GET.value, {"kind": "mail_aliases", "scope": "example.ch"})
+    assert "info@example.ch:" in text_of(live) and "- contact" in text_of(live)
+    assert not added.is_error and "state/mail/example.ch.aliases.yaml" in text_of(added)
+    assert "sales@example.ch:" in text_of(shown) and "orders" in text_of(shown)
+    assert "orders" in (state_dir / "mail" / "example.ch.aliases.yaml").read_text()
