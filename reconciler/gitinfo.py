@@ -1,7 +1,8 @@
 """What git knows about the desired-state directory, via gitpython.
 
 Used for: the commit a plan was computed at, refusing to apply from a dirty tree, planning the desired
-state of another commit (``plan --ref``, ``drift --base``) and finding the default branch.
+state of another commit (``plan --ref``, ``drift --base``), finding the default branch, and reading the
+committed version of a file (the rules in ``infomaniak.yaml`` take effect from HEAD, not the working tree).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -17,6 +19,9 @@ import git
 from reconciler.errors import SettingsError
 
 DIRTY_SUFFIX = "+dirty"
+
+# Directories exported_state() wrote: their files *are* a commit's, so their committed version is themselves.
+_EXPORTS: dict[Path, str] = {}
 
 
 def _repo(path: Path) -> git.Repo | None:
@@ -78,6 +83,46 @@ def describe_commit(path: Path) -> str | None:
     if commit is not None and is_dirty(path):
         return commit + DIRTY_SUFFIX
     return commit
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A file as committed at HEAD: its text (None when HEAD has no such file) and the commit."""
+
+    text: str | None
+    commit: str | None
+
+
+def committed_text(file: Path) -> Committed:
+    """The text of ``file`` as committed at HEAD of the repository around it.
+
+    Outside a repository, or before the first commit, nothing is committed: ``Committed(None, None)``.
+    Inside a directory written by :func:`exported_state`, the file itself is the committed version.
+    """
+    resolved = file.resolve()
+    for root, sha in _EXPORTS.items():
+        if resolved.is_relative_to(root):
+            text = resolved.read_text(encoding="utf-8") if resolved.is_file() else None
+            return Committed(text, sha)
+    repo = _repo(file.parent)
+    if repo is None:
+        return Committed(None, None)
+    try:
+        try:
+            commit = repo.head.commit
+        except ValueError:
+            return Committed(None, None)
+        relative = _relative(repo, file)
+        try:
+            blob = commit.tree / relative
+        except KeyError:
+            return Committed(None, str(commit.hexsha))
+        if not isinstance(blob, git.Blob) or stat.S_ISLNK(blob.mode):
+            return Committed(None, str(commit.hexsha))
+        data: bytes = blob.data_stream.read()
+        return Committed(data.decode("utf-8", errors="replace"), str(commit.hexsha))
+    finally:
+        repo.close()
 
 
 def resolve_commit(path: Path, ref: str) -> str | None:
@@ -154,6 +199,10 @@ def exported_state(path: Path, ref: str) -> Iterator[tuple[Path, str]]:
             dest = Path(tmp) / (Path(relative).name or "state")
             dest.mkdir()
             _write_tree(tree, dest)
-            yield dest, str(commit.hexsha)
+            _EXPORTS[dest.resolve()] = str(commit.hexsha)
+            try:
+                yield dest, str(commit.hexsha)
+            finally:
+                _EXPORTS.pop(dest.resolve(), None)
     finally:
         repo.close()

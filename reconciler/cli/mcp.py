@@ -21,7 +21,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise SettingsError(f"--port {args.port} is not a TCP port (0 picks a free one)")
-    app = McpApp(settings_for(args), read_only=args.read_only)
+    app = McpApp(settings_for(args), read_only=args.read_only, approval=args.approval)
     app.mode()  # a bad approval mode or account file fails here, not at the first tool call
     page = not args.no_approval_page
     if args.http:
@@ -54,6 +54,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     mcp.add_argument(
         "--read-only", action="store_true", help="hide and refuse every tool that changes anything"
+    )
+    mcp.add_argument(
+        "--approval",
+        choices=["auto", "elicitation", "page", "token", "pull_request"],
+        help="approval mode (default: $INFOMANIAK_APPROVAL_MODE, else auto); infomaniak.yaml can only "
+        "make it stricter",
     )
     mcp.add_argument(
         "--no-approval-page", action="store_true", help="do not serve the local approval page (127.0.0.1)"

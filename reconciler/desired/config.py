@@ -35,12 +35,12 @@ class DefaultsConfig(_Strict):
 
 
 class ApprovalConfig(_Strict):
-    """How the MCP front gets a human's approval."""
+    """How the MCP front gets a human's approval; this file can only make it stricter."""
 
-    mode: Literal["auto", "elicitation", "page", "token", "pull_request"] = Field(
-        "auto",
-        description="auto: elicitation when the client supports it, else the local approval page. "
-        "token is for headless automation only and is audited as model-satisfiable.",
+    mode: Literal["auto", "elicitation", "page", "token", "pull_request"] | None = Field(
+        None,
+        description="A stricter MCP approval mode than the server's launch configuration "
+        "(INFOMANIAK_APPROVAL_MODE or `mcp --approval`); a looser one, above all token, is ignored.",
     )
 
 

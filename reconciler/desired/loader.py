@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from reconciler.desired.config import CONFIG_FILE, AccountConfig
+from reconciler.desired.policy import PolicyBaseline
 from reconciler.desired.yamlio import display_path, load_yaml_file, load_yaml_file_read_only, position
 from reconciler.errors import DesiredStateError, Reason
 from reconciler.kinds.base import DesiredObject, Kind, Located, SpecModel
@@ -82,6 +83,8 @@ class DesiredState:
     root: Path
     config: AccountConfig
     scopes: list[ScopeDesired] = field(default_factory=list)
+    baseline: PolicyBaseline | None = None
+    """The committed rules; set for plans, so a working-tree loosening of them becomes a policy change."""
 
     def scope(self, kind: str, scope: str) -> ScopeDesired | None:
         for item in self.scopes:

@@ -14,9 +14,12 @@ from reconciler.engine.lock import apply_lock
 from reconciler.engine.model import Change, Plan
 from reconciler.engine.planner import Target, load_for_plan, plan_desired
 from reconciler.engine.session import Session, load_last_apply, save_last_apply
-from reconciler.errors import ApiError, ApplyError, StalePlan, UnsafePlan
+from reconciler.errors import ApiError, ApplyError, ApprovalError, StalePlan, UnsafePlan
 
 log = logging.getLogger(__name__)
+
+HUMAN_APPROVALS = frozenset({"interactive", "saved_plan", "expected_hash", "mcp_elicitation", "mcp_page"})
+"""Approvals a person gave after seeing the plan; only these may approve a change of the rules (policy)."""
 
 
 class ApplyReport(BaseModel):
@@ -101,7 +104,8 @@ async def apply_plan(
     1. take the account lock (one apply at a time)
     2. reload desired state and re-fetch live state; recompute the plan
     3. refuse when the hash differs from ``expected_hash`` (StalePlan names what moved)
-    4. refuse protect-rule violations always, threshold violations unless ``force``
+    4. refuse protect-rule violations always, threshold violations unless ``force``, and a change of the
+       rules (policy) unless a human approved (``HUMAN_APPROVALS``)
     5. execute changes in plan order (kinds' apply order, then their own); audit each one
     6. stop at the first failure with an exact report (ApplyError)
     7. re-plan the touched scopes to verify convergence; record the last apply
@@ -128,6 +132,16 @@ async def apply_plan(
         if blocked or (unsafe and not force):
             audit.write("refused", reason="unsafe", plan_hash=current.plan_hash, details=blocked + unsafe)
             raise UnsafePlan("unsafe plan refused:\n" + "\n".join(f"  {line}" for line in blocked + unsafe))
+        policy = [reason for change in current.policy_changes for reason in change.risky[1:]]
+        if policy and approval not in HUMAN_APPROVALS:
+            audit.write(
+                "refused", reason="policy", plan_hash=current.plan_hash, approval=approval, details=policy
+            )
+            raise ApprovalError(
+                f"plan {current.plan_hash[:12]} changes the rules in infomaniak.yaml (policy), and a "
+                f"{approval} approval cannot approve that: a person must (interactive, page, elicitation, "
+                "reviewed plan hash)\n" + "\n".join(f"  {line}" for line in policy)
+            )
 
         report = ApplyReport(plan_hash=current.plan_hash, approval=approval)
         audit.write(
@@ -137,9 +151,11 @@ async def apply_plan(
             sandbox=settings.sandbox,
             git_commit=git_commit,
             changes=len(current.changes),
+            policy=policy,
         )
         fingerprints: dict[str, str] = dict(session.ctx.secret_fingerprints)
-        pending = list(current.changes)
+        # A policy change has nothing to execute: approving it let the plan run under the working-tree rules.
+        pending = [change for change in current.changes if not change.is_policy]
         while pending:
             change = pending.pop(0)
             label = f"{change.action} {change.address}"
@@ -172,7 +188,7 @@ async def apply_plan(
         session.ctx.secret_fingerprints = fingerprints
         session.ctx.cache.clear()
         verify = await plan_desired(session, load_for_plan(session, target_list), targets=target_list)
-        report.remaining = [f"{c.action} {c.address}" for c in verify.changes]
+        report.remaining = [f"{c.action} {c.address}" for c in verify.changes if not c.is_policy]
         _record_last_apply(session, report, verify, fingerprints, git_commit)
         audit.write("apply_done", **report.model_dump())
         if report.failed:

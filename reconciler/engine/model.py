@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from reconciler.kinds.base import SENSITIVE_MARK, Action, DesiredObject, LiveObject
 
 PLAN_FORMAT_VERSION: Literal[1] = 1
+POLICY_KIND = "policy"
+"""The pseudo-kind of a working-tree change to the rules of ``infomaniak.yaml`` (nothing to execute live)."""
 
 
 def canonical_json(value: Any) -> str:
@@ -55,6 +57,11 @@ class Change(BaseModel):
     _live: LiveObject | None = PrivateAttr(default=None)
     _hash_before: dict[str, Any] | None = PrivateAttr(default=None)
     _hash_after: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @property
+    def is_policy(self) -> bool:
+        """A change of the rules, not of a resource: it only needs a human's approval."""
+        return self.kind == POLICY_KIND
 
     @property
     def address(self) -> str:
@@ -126,8 +133,13 @@ class Plan(BaseModel):
     def has_changes(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def policy_changes(self) -> list[Change]:
+        return [change for change in self.changes if change.is_policy]
+
     def counts(self) -> dict[str, int]:
-        counter = Counter(change.action for change in self.changes)
+        """Resource changes per action (a policy change is not a resource change)."""
+        counter = Counter(change.action for change in self.changes if not change.is_policy)
         return {action: counter.get(action, 0) for action in ("create", "update", "delete")}
 
     def counts_by_kind(self) -> dict[str, dict[str, int]]:
@@ -147,9 +159,12 @@ class Plan(BaseModel):
         counts = self.counts()
         if not self.changes:
             return "No changes. Live state matches the desired state."
-        return (
+        line = (
             f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete."
         )
+        if self.policy_changes:
+            line += " The rules (policy) change too."
+        return line
 
     def compute_hash(self) -> str:
         forms = [change.hash_form() for change in self.changes]

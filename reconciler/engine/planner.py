@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.api.paths import check_scope
+from reconciler.desired.config import CONFIG_FILE, AccountConfig
 from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
-from reconciler.engine.diff import diff_scope
-from reconciler.engine.model import Change, Plan, ScopeSummary
+from reconciler.desired.policy import PolicyBaseline, committed_baseline, loosenings, policy_of
+from reconciler.engine.diff import diff_scope, field_changes
+from reconciler.engine.model import POLICY_KIND, Change, Plan, ScopeSummary
 from reconciler.engine.session import Session
 from reconciler.errors import DesiredStateError, Reason, SettingsError
 from reconciler.kinds import all_kinds
@@ -68,6 +70,36 @@ async def fetch_scope(session: Session, kind: Kind, scope: str) -> list[LiveObje
     return await kind.fetch(session.ctx, scope)
 
 
+def policy_change(baseline: PolicyBaseline, working: AccountConfig) -> Change | None:
+    """The working tree's loosening of the committed rules as a change of the plan; None when none.
+
+    Before is the committed rules, after the working tree's. The plan is computed with the working-tree
+    rules (so the reviewer sees what they allow), and this change makes the plan one that only a human
+    channel may approve (see ``HUMAN_APPROVALS`` in the applier).
+    """
+    reasons = loosenings(baseline.config, working)
+    if not reasons:
+        return None
+    before, after = policy_of(baseline.config), policy_of(working)
+    change = Change(
+        kind=POLICY_KIND,
+        scope=CONFIG_FILE,
+        key=["rules"],
+        display_key="rules",
+        action="update",
+        before=before,
+        after=after,
+        fields=field_changes(before, after),
+        risky=[
+            f"policy change: loosens the rules in force ({baseline.source}); only a human can approve it, "
+            "never a token or --auto-approve",
+            *reasons,
+        ],
+    )
+    change.attach(desired=None, live=None, hash_before=before, hash_after=after)
+    return change
+
+
 async def plan_desired(
     session: Session,
     desired: DesiredState,
@@ -81,6 +113,8 @@ async def plan_desired(
     2. diff each scope by key with both sides normalised                 — Kind.normalize, is_unmanaged
     3. order changes (kind apply order, then the kind's own order)       — Kind.change_order
     4. attach safety verdicts (thresholds, protect rules) and the hash
+    5. put a working-tree loosening of the committed rules first, as a policy change (when
+       ``desired.baseline`` is set, as ``load_for_plan`` does)
     """
     semaphore = asyncio.Semaphore(FETCH_CONCURRENCY)
 
@@ -116,6 +150,10 @@ async def plan_desired(
         )
         changes.extend(scope_changes)
         summaries.append(summary)
+    if desired.baseline is not None:
+        policy = policy_change(desired.baseline, desired.config)
+        if policy is not None:
+            changes.insert(0, policy)
     plan = Plan(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         account_id=session.ctx.account_id,
@@ -135,8 +173,11 @@ async def plan_desired(
 
 
 def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:
-    """Load (and validate) the desired state the targets select."""
-    return load_desired(session.settings.state_dir, session.kinds, selected=_selection(targets))
+    """Load (and validate) the desired state the targets select, with the committed rules as baseline."""
+    root = session.settings.state_dir
+    desired = load_desired(root, session.kinds, selected=_selection(targets))
+    desired.baseline = committed_baseline(root)
+    return desired
 
 
 async def make_plan(

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import httpx
 
 from reconciler.audit import AuditLog
 from reconciler.desired import AccountConfig, load_config
 from reconciler.engine import Session
 from reconciler.errors import SettingsError
 from reconciler.kinds.base import SENSITIVE_MARK, Kind
-from reconciler.mcp.approval import ApprovalMode, ApprovalStore, mode_from
+from reconciler.mcp.approval import ApprovalMode, ApprovalStore, launch_mode, mode_from
 from reconciler.redaction import mask_secrets
 from reconciler.settings import Settings
 
@@ -47,6 +48,10 @@ class McpApp:
     store: ApprovalStore = field(default_factory=ApprovalStore)
     page_url: str | None = None
     """Base URL of the running approval page; None when the page is disabled."""
+    approval: str | None = None
+    """The mode of ``mcp --approval`` (launch configuration); None: the environment's, else auto."""
+    transport: httpx.AsyncBaseTransport | None = None
+    """The API transport of every session; tests serve the simulator here as if it were a real account."""
     _lock: anyio.Lock = field(default_factory=anyio.Lock, repr=False)
 
     @property
@@ -62,8 +67,13 @@ class McpApp:
             return AccountConfig()
         return load_config(self.settings.state_dir)
 
+    def launch_mode(self) -> ApprovalMode:
+        """The approval mode a human set when starting the server."""
+        return launch_mode(self.approval, self.env)
+
     def mode(self) -> ApprovalMode:
-        return mode_from(self.config().approval.mode, self.env)
+        """The launch mode, or the account file's when that is stricter (the file can never loosen it)."""
+        return mode_from(self.config().approval.mode, self.launch_mode())
 
     def audit(self) -> AuditLog:
         return AuditLog(self.settings.audit_file, secrets=self.secrets)
@@ -79,7 +89,8 @@ class McpApp:
     async def session(self, *, kinds: Sequence[Kind] | None = None) -> AsyncIterator[Session]:
         """An open engine session; one at a time, so sandbox state and applies never interleave."""
         config = self.config()
-        async with self._lock, Session(self.settings, config, kinds=kinds) as session:
+        session = Session(self.settings, config, kinds=kinds, transport=self.transport)
+        async with self._lock, session:
             yield session
 
 

@@ -24,7 +24,7 @@ TOKEN_TTL_SECONDS = 10 * 60
 
 
 class ApprovalMode(StrEnum):
-    """Configured in ``infomaniak.yaml`` (``approval.mode``) or the environment."""
+    """Set by the server's launch configuration; ``infomaniak.yaml`` can only make it stricter."""
 
     AUTO = "auto"
     ELICITATION = "elicitation"
@@ -49,16 +49,42 @@ class Channel(StrEnum):
         return f"mcp_{self.value}"
 
 
-def mode_from(configured: str, env: Mapping[str, str]) -> ApprovalMode:
-    """The active mode: the environment (set by whoever starts the server) wins over the account file."""
-    text = env.get(APPROVAL_MODE_ENV) or configured
+# How much a mode asks of a human: token asks nothing; auto takes the client dialog or the page; the page
+# can be clicked by a local process with a shell; elicitation is only the client's own dialog; pull_request
+# leaves applying to reviewed CI. A file may move the mode up this scale, never down.
+STRICTNESS = {
+    ApprovalMode.TOKEN: 0,
+    ApprovalMode.AUTO: 1,
+    ApprovalMode.PAGE: 2,
+    ApprovalMode.ELICITATION: 3,
+    ApprovalMode.PULL_REQUEST: 4,
+}
+
+
+def launch_mode(flag: str | None, env: Mapping[str, str]) -> ApprovalMode:
+    """The mode of the launch configuration (``mcp --approval``, else INFOMANIAK_APPROVAL_MODE, else auto).
+
+    Only a human writes these (the MCP client's configuration), so only they can choose ``token``.
+    """
+    text = flag or env.get(APPROVAL_MODE_ENV) or ApprovalMode.AUTO.value
     try:
         return ApprovalMode(text)
     except ValueError:
         names = ", ".join(mode.value for mode in ApprovalMode)
-        raise SettingsError(
-            f"{APPROVAL_MODE_ENV}={text!r} is not an approval mode; use one of {names}"
-        ) from None
+        where = "--approval" if flag else APPROVAL_MODE_ENV
+        raise SettingsError(f"{where}={text!r} is not an approval mode; use one of {names}") from None
+
+
+def mode_from(configured: str | None, launch: ApprovalMode) -> ApprovalMode:
+    """The active mode: the launch configuration's, unless the account file asks for a stricter one.
+
+    The account file is in the working tree, where an assistant with a file-edit tool can write; a looser
+    mode there (``token`` above all) is therefore ignored, and a stricter one takes effect at once.
+    """
+    if configured is None:
+        return launch
+    asked = ApprovalMode(configured)
+    return asked if STRICTNESS[asked] >= STRICTNESS[launch] else launch
 
 
 def choose_channel(mode: ApprovalMode, *, can_elicit: bool, page_available: bool) -> Channel:
@@ -216,11 +242,13 @@ class ApprovalStore:
 __all__ = [
     "APPROVAL_MODE_ENV",
     "PAGE_TTL_SECONDS",
+    "STRICTNESS",
     "TOKEN_TTL_SECONDS",
     "ApprovalMode",
     "ApprovalStore",
     "Channel",
     "Registration",
     "choose_channel",
+    "launch_mode",
     "mode_from",
 ]

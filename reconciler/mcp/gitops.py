@@ -12,6 +12,8 @@ from pathlib import Path
 
 import git
 
+from reconciler.desired import load_config
+from reconciler.desired.policy import committed_baseline, loosenings
 from reconciler.errors import SettingsError
 from reconciler.mcp.models import CommitResult
 
@@ -78,11 +80,30 @@ def check_branch(repo: git.Repo, branch: str) -> str:
     return name
 
 
+def refuse_loosened_rules(state_dir: Path) -> None:
+    """An assistant never commits a loosening of the rules: the committed rules are the human's bar."""
+    baseline = committed_baseline(state_dir)
+    reasons = loosenings(baseline.config, load_config(state_dir)) if state_dir.is_dir() else []
+    if reasons:
+        listed = "\n".join(f"  {reason}" for reason in reasons)
+        raise SettingsError(
+            "infomaniak.yaml in the working tree loosens the committed rules, and an assistant cannot "
+            f"commit that; nothing was committed\n{listed}\n"
+            "  the user reviews and commits infomaniak.yaml themselves, or restores it with "
+            "`git checkout -- infomaniak.yaml`"
+        )
+
+
 def commit(state_dir: Path, message: str, *, branch: str | None = None) -> CommitResult:
-    """Commit every change under the state directory, on ``branch`` (created from HEAD) when given."""
+    """Commit every change under the state directory, on ``branch`` (created from HEAD) when given.
+
+    Refused when the working tree loosens the rules of infomaniak.yaml (see ``refuse_loosened_rules``).
+    """
     if not message.strip():
         raise SettingsError("empty commit message; say what the change does, e.g. 'dns: add api A record'")
+    refuse_loosened_rules(state_dir)
     with _open(state_dir) as (repo, relative):
+        before = _branch(repo)
         if branch is not None:
             name = check_branch(repo, branch)
             if name != _branch(repo):
@@ -100,7 +121,15 @@ def commit(state_dir: Path, message: str, *, branch: str | None = None) -> Commi
             )
         # `commit -- paths` commits only these paths, even if other files are staged in the same checkout.
         repo.git.commit("-m", message, "--", relative)
-        return CommitResult(commit=str(repo.head.commit.hexsha), branch=_branch(repo), files=staged)
+        now = _branch(repo)
+        if now != before:
+            note = (
+                f"The checkout is now on branch '{now}' (it was on '{before or 'a detached HEAD'}'): "
+                "later edits, plans and commits happen there."
+            )
+        else:
+            note = f"Committed on the current branch '{now or 'detached HEAD'}'."
+        return CommitResult(commit=str(repo.head.commit.hexsha), branch=now, files=staged, note=note)
 
 
-__all__ = ["check_branch", "commit", "status_text"]
+__all__ = ["check_branch", "commit", "refuse_loosened_rules", "status_text"]

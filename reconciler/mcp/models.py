@@ -59,6 +59,7 @@ class CommitResult(BaseModel):
     commit: str
     branch: str | None
     files: list[str]
+    note: str = Field(description="Where the checkout is now.")
 
 
 __all__ = [

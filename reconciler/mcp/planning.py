@@ -9,10 +9,18 @@ from reconciler.engine import Plan, apply_plan, make_plan, parse_targets, render
 from reconciler.engine.drift import compute_drift, memo_kinds
 from reconciler.engine.session import load_last_apply
 from reconciler.errors import ApiError, ApprovalError, LockError
-from reconciler.gitinfo import head_commit
+from reconciler.gitinfo import head_commit, is_dirty
 from reconciler.kinds import all_kinds
 from reconciler.mcp.app import McpApp
-from reconciler.mcp.approval import TOKEN_TTL_SECONDS, Channel, Registration, choose_channel
+from reconciler.mcp.approval import (
+    APPROVAL_MODE_ENV,
+    STRICTNESS,
+    TOKEN_TTL_SECONDS,
+    ApprovalMode,
+    Channel,
+    Registration,
+    choose_channel,
+)
 from reconciler.mcp.models import ApplyResult, DriftEntry, DriftResult, PlanResult
 
 UNSAFE_HOWTO = (
@@ -22,16 +30,77 @@ UNSAFE_HOWTO = (
 
 
 def no_channel_howto(app: McpApp) -> str:
-    """Why no approval is possible, and what the user can change."""
-    mode = app.mode().value
+    """Why no approval is possible, and only the settings that would change that (none already in force)."""
+    mode = app.mode()
+    options: list[str] = []
+    if app.page_url is None:
+        if not app.read_only:
+            options.append("restart the server without --no-approval-page (the page is the fallback)")
+    elif mode is ApprovalMode.ELICITATION:
+        options.append(
+            f"restart the server with --approval auto (or {APPROVAL_MODE_ENV}=auto) and remove any stricter "
+            "`approval: {mode: ...}` from infomaniak.yaml, so the approval page can be used"
+        )
+    options += [
+        "use a client that supports elicitation",
+        "apply from a terminal with `infomaniak-gitops apply`",
+    ]
+    page = "disabled" if app.page_url is None else f"not allowed in approval mode {mode.value!r}"
     return (
-        f"No approval channel is available (approval mode {mode!r}): this client cannot ask the user to "
-        "confirm (no elicitation support) and the local approval page is "
-        f"{'disabled' if app.page_url is None else 'not allowed in this mode'}. The user can set "
-        "`approval: {mode: auto}` in infomaniak.yaml (page fallback), start the server without "
-        "--no-approval-page, use a client with elicitation, or apply from a terminal with "
-        "`infomaniak-gitops apply`."
+        f"No approval channel is available (approval mode {mode.value!r}): this client cannot ask the user "
+        f"to confirm (no elicitation support) and the local approval page is {page}. The user can "
+        + "; or ".join(options)
+        + "."
     )
+
+
+def channel_for(app: McpApp, plan: Plan, *, can_elicit: bool) -> Channel:
+    """The channel ``plan`` is approved through; a change of the rules never goes to the token."""
+    mode = app.mode()
+    if plan.policy_changes and mode is ApprovalMode.TOKEN:
+        mode = ApprovalMode.AUTO
+    return choose_channel(mode, can_elicit=can_elicit, page_available=app.page_url is not None)
+
+
+def mode_note(app: McpApp) -> str | None:
+    """Says so when infomaniak.yaml asks for a looser approval mode than the launch configuration."""
+    asked = app.config().approval.mode
+    launch = app.launch_mode()
+    if asked is None or STRICTNESS[ApprovalMode(asked)] >= STRICTNESS[launch]:
+        return None
+    return (
+        f"infomaniak.yaml asks for approval mode {asked!r}, looser than the server's {launch.value!r}: "
+        "ignored. Only the server's launch configuration (--approval or "
+        f"{APPROVAL_MODE_ENV} in the MCP client's settings) can loosen it."
+    )
+
+
+def uncommitted(app: McpApp) -> str | None:
+    """Why the desired state cannot be applied to a real account as it is; None when it is a commit.
+
+    Sandbox runs are exempt: the sandbox is where edits are tried before they are committed.
+    """
+    if app.settings.sandbox:
+        return None
+    state_dir = app.settings.state_dir
+    if head_commit(state_dir) is None:
+        return (
+            "the desired state is not in a git commit, and what is applied to a real account must be one: "
+            "the user can `git init` the repository and commit the state directory"
+        )
+    if is_dirty(state_dir):
+        return (
+            "the desired files have uncommitted changes, and what is applied to a real account is a commit: "
+            "call ik_git_commit (with a branch for review), then ik_apply with the same plan_hash"
+        )
+    return None
+
+
+def require_committed(app: McpApp) -> None:
+    """Refuse, before anyone is asked, to apply a working tree that is not a commit to a real account."""
+    reason = uncommitted(app)
+    if reason is not None:
+        raise ApprovalError(f"refusing to apply: {reason}")
 
 
 def pull_request_howto(plan_hash: str) -> str:
@@ -55,7 +124,7 @@ def approval_howto(app: McpApp, channel: Channel, item: Registration) -> str:
             f"Ask the user to open {url} , review the plan and click Approve (one-time link, 30 minutes). "
             f"Then call ik_apply with plan_hash={plan_hash}."
         )
-    if channel is Channel.TOKEN:
+    if channel is Channel.TOKEN and item.approval_token is not None:
         return (
             f"Token mode (headless automation): call ik_apply with plan_hash={plan_hash} and "
             f"approval_token={item.approval_token} within {TOKEN_TTL_SECONDS // 60} minutes (single use)."
@@ -91,7 +160,7 @@ async def plan_and_register(app: McpApp, targets: Sequence[str], *, can_elicit: 
     if app.read_only:
         result.approval = "This server is read-only: it cannot apply. Use `infomaniak-gitops apply`."
         return result
-    channel = choose_channel(app.mode(), can_elicit=can_elicit, page_available=app.page_url is not None)
+    channel = channel_for(app, plan, can_elicit=can_elicit)
     item = app.store.register(
         plan, text, tuple(targets), page=channel is Channel.PAGE, token=channel is Channel.TOKEN
     )
@@ -100,8 +169,18 @@ async def plan_and_register(app: McpApp, targets: Sequence[str], *, can_elicit: 
         plan_hash=plan.plan_hash,
         channel=channel.value,
         model_satisfiable=channel is Channel.TOKEN,
+        policy=bool(plan.policy_changes),
     )
-    result.approval = approval_howto(app, channel, item)
+    notes = [note for note in (mode_note(app),) if note]
+    if plan.policy_changes:
+        notes.append(
+            "This plan changes the rules in infomaniak.yaml (policy, shown first): only the user can approve "
+            "it, never a token. Tell the user what it loosens."
+        )
+    reason = uncommitted(app)
+    if reason is not None:
+        notes.append(f"Before applying: {reason}.")
+    result.approval = " ".join([*notes, approval_howto(app, channel, item)])
     return result
 
 
@@ -137,6 +216,7 @@ def check_approval(app: McpApp, plan_hash: str, channel: Channel, token: str | N
 async def apply_registered(app: McpApp, item: Registration, channel: Channel) -> ApplyResult:
     """Apply exactly the approved plan; the engine re-plans and refuses a stale one."""
     app.require_writable()
+    require_committed(app)
     try:
         async with app.session() as session:
             report = await apply_plan(
@@ -192,10 +272,13 @@ async def drift(app: McpApp, targets: Sequence[str]) -> DriftResult:
 __all__ = [
     "apply_registered",
     "approval_howto",
+    "channel_for",
     "check_approval",
     "compute_plan",
     "confirm_question",
     "drift",
     "no_channel_howto",
     "plan_and_register",
+    "require_committed",
+    "uncommitted",
 ]

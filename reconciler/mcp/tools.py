@@ -26,7 +26,7 @@ from reconciler.errors import ApprovalError, DesiredStateError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.mcp import gitops, history, live, planning
 from reconciler.mcp.app import McpApp
-from reconciler.mcp.approval import Channel, choose_channel
+from reconciler.mcp.approval import Channel
 from reconciler.mcp.errors import tool_errors
 from reconciler.mcp.models import ApplyResult, CommitResult, DriftResult, Overview, PlanResult
 
@@ -194,11 +194,11 @@ async def ik_plan(ctx: Ctx, targets: TargetsArg = None) -> Annotated[CallToolRes
 async def ask_to_apply(plan_hash: str, ctx: Ctx) -> Elicit[Confirm] | NotAsked:
     """Resolver of ik_apply: asks the user in the client, with only the registered plan in the question."""
     app = app_of(ctx)
-    channel = choose_channel(
-        app.mode(), can_elicit=client_can_elicit(ctx), page_available=app.page_url is not None
-    )
-    item = app.store.get(plan_hash)
-    if item is None or channel is not Channel.ELICITATION:
+    item = app.store.require(plan_hash)
+    if not app.read_only:
+        planning.require_committed(app)
+    channel = planning.channel_for(app, item.plan, can_elicit=client_can_elicit(ctx))
+    if channel is not Channel.ELICITATION:
         return NotAsked(channel=channel)
     return Elicit(planning.confirm_question(item), Confirm)
 

@@ -1,12 +1,21 @@
-"""engine/planner: target parsing is where every front's scope names are checked."""
+"""engine/planner: target parsing is where every front's scope names are checked; a working-tree
+loosening of the committed rules is the plan's first, risky change, and only a human approval applies it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
+import git
 import pytest
 
-from reconciler.engine import parse_targets
+from reconciler.engine import Session, apply_plan, make_plan, parse_targets
+from reconciler.engine.applier import HUMAN_APPROVALS
 from reconciler.engine.planner import Target
-from reconciler.errors import SettingsError
+from reconciler.errors import ApprovalError, SettingsError
+from tests.engine.fakes import FakeKind
+
+DESIRED = "keep: {value: k}\nchange: {value: '1'}\n"  # deletes `old`
 
 
 def test_targets_name_a_kind_and_a_normalised_scope() -> None:
@@ -17,3 +26,63 @@ def test_targets_name_a_kind_and_a_normalised_scope() -> None:
 def test_a_scope_with_url_syntax_or_control_characters_is_refused(target: str) -> None:
     with pytest.raises(SettingsError, match="scope"):
         parse_targets([target])
+
+
+@pytest.fixture
+def committed(tmp_path: Path, state_dir: Path) -> git.Repo:
+    (state_dir / "infomaniak.yaml").write_text('protect: ["items/main/old"]\n')
+    (state_dir / "items" / "main.yaml").write_text(DESIRED)
+    repo = git.Repo.init(tmp_path, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "T")
+        config.set_value("user", "email", "t@example.invalid")
+    repo.git.add("state")
+    repo.git.commit("-m", "rules")
+    return repo
+
+
+@pytest.mark.anyio
+async def test_committed_rules_hold_and_no_policy_change(
+    committed: git.Repo, make_session: Callable[..., Session]
+) -> None:
+    async with make_session() as session:
+        plan = await make_plan(session)
+    assert plan.policy_changes == [] and plan.unsafe_reasons
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("approval", ["mcp_token (model-satisfiable)", "auto_approve"])
+async def test_a_loosening_is_the_first_change_and_needs_a_human(
+    committed: git.Repo,
+    state_dir: Path,
+    make_session: Callable[..., Session],
+    fake_kind: FakeKind,
+    approval: str,
+) -> None:
+    (state_dir / "infomaniak.yaml").write_text("protect: []\n")
+    async with make_session() as session:
+        plan = await make_plan(session)
+        first = plan.changes[0]
+        assert first.is_policy and first.address == "policy/infomaniak.yaml/rules"
+        assert first.risky[0].startswith(
+            "policy change: loosens the rules in force (commit infomaniak.yaml at"
+        )
+        assert first.fields[0].removed == ["items/main/old"]
+        assert plan.counts() == {"create": 0, "update": 0, "delete": 1}
+        assert plan.summary_line().endswith("The rules (policy) change too.")
+        with pytest.raises(ApprovalError, match=r"changes the rules in infomaniak\.yaml"):
+            await apply_plan(session, expected_hash=plan.plan_hash, approval=approval)
+    assert "old" in fake_kind.backend["main"]
+
+
+@pytest.mark.anyio
+async def test_a_human_approval_applies_under_the_working_rules(
+    committed: git.Repo, state_dir: Path, make_session: Callable[..., Session], fake_kind: FakeKind
+) -> None:
+    (state_dir / "infomaniak.yaml").write_text("protect: []\n")
+    assert "interactive" in HUMAN_APPROVALS
+    async with make_session() as session:
+        plan = await make_plan(session)
+        report = await apply_plan(session, expected_hash=plan.plan_hash, approval="interactive")
+    assert report.applied == ["delete items/main/old"] and report.converged
+    assert "old" not in fake_kind.backend["main"]

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import git
 import mcp_types as types
 import pytest
 from mcp import Client
@@ -75,3 +76,17 @@ def client(server: ReconcilerServer, mode: str, human: Human | None = None, **kw
 
 def text_of(result: types.CallToolResult) -> str:
     return "".join(item.text for item in result.content if isinstance(item, types.TextContent))
+
+
+def commit_all(root: Path, message: str = "Desired state") -> git.Repo:
+    """A git repository at ``root`` (created if needed) with everything under it committed."""
+    try:
+        repo = git.Repo(root)
+    except git.InvalidGitRepositoryError:
+        repo = git.Repo.init(root, initial_branch="main")
+        with repo.config_writer() as config:
+            config.set_value("user", "name", "Test User")
+            config.set_value("user", "email", "test@example.invalid")
+    repo.git.add("--all", "state")
+    repo.git.commit("-m", message)
+    return repo

@@ -14,6 +14,7 @@ from reconciler.mcp.approval import (
     ApprovalStore,
     Channel,
     choose_channel,
+    launch_mode,
     mode_from,
 )
 
@@ -60,14 +61,32 @@ def test_choose_channel(mode: ApprovalMode, can_elicit: bool, page: bool, expect
     assert choose_channel(mode, can_elicit=can_elicit, page_available=page) is expected
 
 
-def test_environment_mode_wins_over_the_account_file() -> None:
-    assert mode_from("auto", {APPROVAL_MODE_ENV: "token"}) is ApprovalMode.TOKEN
-    assert mode_from("page", {}) is ApprovalMode.PAGE
+def test_launch_mode_comes_from_the_flag_then_the_environment() -> None:
+    assert launch_mode(None, {}) is ApprovalMode.AUTO
+    assert launch_mode(None, {APPROVAL_MODE_ENV: "token"}) is ApprovalMode.TOKEN
+    assert launch_mode("page", {APPROVAL_MODE_ENV: "token"}) is ApprovalMode.PAGE
+
+
+@pytest.mark.parametrize(
+    ("configured", "launch", "expected"),
+    [
+        (None, ApprovalMode.TOKEN, ApprovalMode.TOKEN),
+        ("token", ApprovalMode.AUTO, ApprovalMode.AUTO),  # the file cannot loosen
+        ("token", ApprovalMode.ELICITATION, ApprovalMode.ELICITATION),
+        ("auto", ApprovalMode.PAGE, ApprovalMode.PAGE),
+        ("elicitation", ApprovalMode.TOKEN, ApprovalMode.ELICITATION),  # it can tighten at once
+        ("pull_request", ApprovalMode.AUTO, ApprovalMode.PULL_REQUEST),
+    ],
+)
+def test_the_account_file_can_only_tighten_the_launch_mode(
+    configured: str | None, launch: ApprovalMode, expected: ApprovalMode
+) -> None:
+    assert mode_from(configured, launch) is expected
 
 
 def test_unknown_mode_in_the_environment_is_a_settings_error() -> None:
     with pytest.raises(SettingsError, match="not an approval mode"):
-        mode_from("auto", {APPROVAL_MODE_ENV: "yolo"})
+        launch_mode(None, {APPROVAL_MODE_ENV: "yolo"})
 
 
 def test_token_channel_is_audited_as_model_satisfiable() -> None:

@@ -93,3 +93,22 @@ def test_flag_like_message_is_a_message(repo: git.Repo, state_dir: Path) -> None
 def test_outside_a_repository(state_dir: Path) -> None:
     with pytest.raises(SettingsError, match="git init"):
         status_text(state_dir, diff=False)
+
+
+def test_commit_refuses_a_loosening_of_the_rules(repo: git.Repo, state_dir: Path) -> None:
+    account = state_dir / "infomaniak.yaml"
+    account.write_text(account.read_text() + 'protect: ["dns/*/@ MX"]\n')
+    commit(state_dir, "Desired state")
+    account.write_text(account.read_text().replace('protect: ["dns/*/@ MX"]\n', ""))
+    edit(state_dir)
+    head = repo.head.commit.hexsha
+    with pytest.raises(SettingsError, match="removes the protect rule 'dns/\\*/@ MX'"):
+        commit(state_dir, "drop the MX protection")
+    assert repo.head.commit.hexsha == head
+
+
+def test_commit_on_a_new_branch_says_the_checkout_moved(repo: git.Repo, state_dir: Path) -> None:
+    commit(state_dir, "Desired state")
+    edit(state_dir)
+    result = commit(state_dir, "dns: add api", branch="dns/add-api")
+    assert result.note.startswith("The checkout is now on branch 'dns/add-api' (it was on 'main')")
