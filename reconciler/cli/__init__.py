@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import ci, core, mcp
+from reconciler.cli import ci, core, mcp, repo
 from reconciler.cli.common import EXIT_ERROR, echo_err
 from reconciler.errors import ReconcilerError
 
-VERB_MODULES = (core, ci, mcp)
+VERB_MODULES = (core, repo, ci, mcp)
 
 
 def _common_flags(*, suppress: bool) -> argparse.ArgumentParser:

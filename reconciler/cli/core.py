@@ -21,21 +21,23 @@ from reconciler.cli.common import (
     echo_err,
     settings_for,
 )
-from reconciler.desired import AccountConfig, display_path, load_desired, write_yaml_file
+from reconciler.desired import display_path, load_desired
 from reconciler.engine import (
     RENDERERS,
     Plan,
     Session,
     apply_plan,
+    import_scopes,
     load_plan_file,
     make_plan,
     parse_targets,
     relabel_files,
     render_text,
+    schema_document,
 )
-from reconciler.errors import ApprovalError, SettingsError
+from reconciler.errors import ApprovalError
 from reconciler.gitinfo import describe_commit, exported_state, is_dirty
-from reconciler.kinds import all_kinds, get_kind
+from reconciler.kinds import all_kinds
 from reconciler.settings import Settings, load_settings
 
 # -- verbs -------------------------------------------------------------------------------------------
@@ -182,49 +184,20 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
-    kind = get_kind(args.kind)
     async with Session(settings, config_for(settings)) as session:
-        # Through target parsing, so a scope passes the same checks as in plan and the MCP tools.
-        given = [t.scope for t in parse_targets([f"{kind.name}/{s}" for s in args.scopes]) if t.scope]
-        scopes = given or await kind.discover(session.ctx)
-        if not scopes:
-            echo_err(f"no {kind.name} scopes found in the account")
-            return EXIT_ERROR
-        planned: list[tuple[Path, Any]] = []
-        for scope in scopes:
-            path = kind.path_for(settings.state_dir, scope)
-            if path.exists() and not args.overwrite:
-                raise SettingsError(
-                    f"{display_path(path)} already exists; pass --overwrite to replace it with live state"
-                )
-            live = await kind.fetch(session.ctx, scope)
-            planned.append((path, kind.render(live, scope)))
-    # Write only once every scope was read, so a failure leaves no half-imported set of files.
-    for path, document in planned:
-        write_yaml_file(path, document)
-        echo(f"wrote {display_path(path)}")
+        kind = session.kind(args.kind)
+        imported = await import_scopes(session, kind, list(args.scopes), overwrite=args.overwrite)
+    if not imported:
+        echo_err(f"no {kind.name} scopes found in the account")
+        return EXIT_ERROR
+    for scope in imported:
+        echo(f"wrote {scope.edit.file} ({scope.resources} resource(s) of {kind.name}/{scope.scope})")
+    echo("The files describe the account as it is: `plan` shows no changes for them. Commit them.")
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     return asyncio.run(_import(args, settings_for(args)))
-
-
-def schema_document(name: str | None = None) -> dict[str, Any]:
-    """JSON Schema of one file type (``config`` or a kind), or of all of them as ``$defs``."""
-    if name == "config":
-        return AccountConfig.model_json_schema()
-    if name:
-        return get_kind(name).file_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "infomaniak-gitops desired-state files",
-        "description": "config: state/infomaniak.yaml; each kind: the files under state/<directory>/.",
-        "$defs": {
-            "config": AccountConfig.model_json_schema(),
-            **{kind.name: kind.file_schema() for kind in all_kinds()},
-        },
-    }
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

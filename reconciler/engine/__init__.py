@@ -16,6 +16,7 @@ from reconciler.engine.drift import (
     relabel_files,
     scope_commits,
 )
+from reconciler.engine.importer import ImportedScope, import_scopes, resolve_scopes
 from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary
 from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
 from reconciler.engine.render import (
@@ -28,6 +29,15 @@ from reconciler.engine.render import (
     render_json,
     render_markdown,
     render_text,
+)
+from reconciler.engine.scaffold import (
+    ScaffoldReport,
+    commit_all,
+    detect_account,
+    installed_command,
+    mcp_config,
+    scaffold_repository,
+    schema_document,
 )
 from reconciler.engine.session import Session, load_last_apply
 from reconciler.errors import PlanError
@@ -62,19 +72,26 @@ __all__ = [
     "Change",
     "DriftReport",
     "FieldChange",
+    "ImportedScope",
     "Plan",
+    "ScaffoldReport",
     "ScopeSummary",
     "Session",
     "Target",
     "apply_plan",
     "comment_length",
     "comment_marker",
+    "commit_all",
     "compute_drift",
     "describe_moves",
+    "detect_account",
+    "import_scopes",
+    "installed_command",
     "load_for_plan",
     "load_last_apply",
     "load_plan_file",
     "make_plan",
+    "mcp_config",
     "md_text",
     "memo_kinds",
     "parse_plan_marker",
@@ -84,5 +101,8 @@ __all__ = [
     "render_json",
     "render_markdown",
     "render_text",
+    "resolve_scopes",
+    "scaffold_repository",
+    "schema_document",
     "scope_commits",
 ]

@@ -137,6 +137,10 @@ class Kind(Protocol):
         """The file that holds (or would hold) ``scope``."""
         ...
 
+    def file_pattern(self, state_dir: Path) -> str:
+        """Glob of this kind's files (``state/dns/*.yaml``), for editors' schema associations."""
+        ...
+
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         """Turn a loaded YAML document into desired objects, reporting problems through ``source``."""
         ...

@@ -44,6 +44,9 @@ class OneFile:
             )
         return state_dir / self.directory / f"{scope}.yaml"
 
+    def pattern(self, state_dir: Path) -> str:
+        return self.path_for(state_dir, self.scope).as_posix()
+
 
 @dataclass(frozen=True)
 class FilePerScope:
@@ -97,6 +100,9 @@ class FilePerScope:
         """The scope's file: an existing one keeps its own spelling (``Demo Drive.yaml``), else a new one."""
         return self.scope_files(state_dir).get(self.scope_of(scope), self.new_path(state_dir, scope))
 
+    def pattern(self, state_dir: Path) -> str:
+        return (state_dir / self.directory / "*.yaml").as_posix()
+
 
 class FilesFromLayout:
     """Base of a kind whose ``FILES`` layout answers the protocol's ``scope_files`` and ``path_for``."""
@@ -108,6 +114,9 @@ class FilesFromLayout:
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
         return self.files.path_for(state_dir, scope)
+
+    def file_pattern(self, state_dir: Path) -> str:
+        return self.files.pattern(state_dir)
 
 
 def shown(path: Path, state_dir: Path) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.desired import display_path, dump_yaml
-from reconciler.desired.edit import EditResult, check_scope, scope_path, shown_path, write_scope
-from reconciler.engine import Session
+from reconciler.desired.edit import EditResult, check_scope, scope_path, shown_path
+from reconciler.engine import Session, import_scopes
 from reconciler.engine.session import load_last_apply
 from reconciler.errors import ApiForbidden
 from reconciler.kinds import all_kinds, get_kind
@@ -82,9 +82,9 @@ async def live_yaml(app: McpApp, kind_name: str, scope: str | None) -> str:
 async def import_live(app: McpApp, kind_name: str, scope: str, *, overwrite: bool) -> EditResult:
     """Write a scope's desired file from live state (so the next plan for it is empty)."""
     app.require_writable()
-    kind = get_kind(kind_name)
-    document, _ = await _live_document(app, kind.name, scope)
-    return write_scope(app.settings.state_dir, kind, check_scope(scope), document, overwrite=overwrite)
+    async with app.session() as session:
+        (imported,) = await import_scopes(session, get_kind(kind_name), [scope], overwrite=overwrite)
+    return imported.edit
 
 
 __all__ = ["import_live", "live_yaml", "overview"]

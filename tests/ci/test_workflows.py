@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 from reconciler.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "docs" / "ci" / "github").glob("*.yml"))
+EXAMPLES = sorted((ROOT / "reconciler" / "templates" / "workflows").glob("*.yml"))
 WORKFLOWS = [*sorted((ROOT / ".github" / "workflows").glob("*.yml")), *EXAMPLES]
 ACTION_FILE = ROOT / "action.yml"
 

@@ -85,6 +85,9 @@ class DnsKind:
     def path_for(self, state_dir: Path, scope: str) -> Path:
         return FILES.new_path(state_dir, scope)
 
+    def file_pattern(self, state_dir: Path) -> str:
+        return FILES.pattern(state_dir)
+
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_zone(document, source, zone=zone_name(Path(source.file).stem))
 

@@ -1,0 +1,95 @@
+"""``init``: start a configuration repository (files, workflows, MCP and editor wiring, optional import)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from reconciler.cli.common import EXIT_OK, echo, echo_err, settings_for
+from reconciler.engine import (
+    Session,
+    commit_all,
+    detect_account,
+    import_scopes,
+    installed_command,
+    mcp_config,
+    scaffold_repository,
+)
+from reconciler.settings import WORK_DIR_NAME, Settings
+
+
+async def _import_everything(settings: Settings) -> list[str]:
+    async with Session(settings) as session:
+        written: list[str] = []
+        for kind in session.kinds:
+            imported = await import_scopes(session, kind, [], overwrite=False, missing_ok=True)
+            written += [scope.edit.file for scope in imported]
+        return written
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    root = Path(args.directory).resolve()
+    base = settings_for(args)
+    # Everything the tool keeps for this repository lives inside it, wherever the command was started.
+    settings = replace(base, state_dir=root / "state", work_dir=root / WORK_DIR_NAME)
+    account = args.account if args.account is not None else asyncio.run(detect_account(settings))
+    report = scaffold_repository(root, account=account, sandbox=settings.sandbox, force=args.force)
+    if report.git_initialised:
+        echo(f"initialised a git repository in {root}")
+    for name, outcome in report.files:
+        echo(f"{outcome:>11}  {name}")
+    if account is None:
+        echo_err(
+            "note: the account id is not set in state/infomaniak.yaml (no token, or the token sees several "
+            "accounts); set `account:` before the first plan"
+        )
+    if args.import_live:
+        written = asyncio.run(_import_everything(settings))
+        for file in written:
+            echo(f"   imported  {file}")
+        commit = commit_all(root, "Import the live account with infomaniak-gitops init")
+        echo(f"committed {commit[:12]}" if commit else "nothing new to commit")
+    snippet = mcp_config(installed_command(), sandbox=settings.sandbox, absolute_root=root)
+    echo(
+        "\nNext:\n"
+        f"  cd {root}\n"
+        f"  {installed_command()} {'--sandbox ' if settings.sandbox else ''}plan\n"
+        "  git add -A && git commit -m 'Start the configuration repository'\n"
+        "Claude Code reads .mcp.json here. For Claude Desktop, add this to claude_desktop_config.json:\n"
+        + json.dumps(snippet, indent=2, ensure_ascii=False)
+    )
+    return EXIT_OK
+
+
+def _account_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a numeric account id") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError("an account id is a positive number")
+    return value
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    init = sub.add_parser(
+        "init",
+        parents=[common],
+        help="start a configuration repository in DIR (idempotent)",
+        description="Create state/infomaniak.yaml, .gitignore, GitHub workflows, .mcp.json and editor "
+        "schema associations in DIR (git init if needed). Existing files are kept unless --force.",
+    )
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    init.add_argument("--account", type=_account_id, help="account id (default: the only one the token sees)")
+    init.add_argument("--force", action="store_true", help="overwrite files init wrote before")
+    init.add_argument(
+        "--import",
+        dest="import_live",
+        action="store_true",
+        help="also import every kind from the live account and commit the result",
+    )
+    init.set_defaults(func=cmd_init)

@@ -1,0 +1,224 @@
+"""``init``: turn a directory into a configuration repository.
+
+Every file is written only when absent (or with ``force``), so running ``init`` twice changes nothing; the
+``.gitignore`` is the one file it amends rather than replaces, because a user's own ignore rules must survive.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import git
+
+from reconciler.desired import CONFIG_FILE, AccountConfig
+from reconciler.desired.yamlio import write_text_atomic
+from reconciler.errors import ReconcilerError, SettingsError
+from reconciler.kinds import all_kinds
+from reconciler.settings import WORK_DIR_NAME, Settings
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["created", "kept", "overwritten", "amended"]
+
+STATE_DIR_NAME = "state"
+SCHEMA_DIR_NAME = "schemas"
+COMMAND_NAME = "infomaniak-gitops"
+WORKFLOWS = ("infomaniak-plan.yml", "infomaniak-apply.yml", "infomaniak-drift.yml")
+
+
+@dataclass
+class ScaffoldReport:
+    """What ``init`` did to each file, in the order it touched them."""
+
+    root: Path
+    git_initialised: bool = False
+    files: list[tuple[str, Outcome]] = field(default_factory=list)
+
+    def record(self, path: Path, outcome: Outcome) -> None:
+        self.files.append((path.relative_to(self.root).as_posix(), outcome))
+
+
+def installed_command() -> str:
+    """How a client should start this installation: the bare name when it is on PATH, else its full path.
+
+    A bare name keeps a committed ``.mcp.json`` valid on every teammate's machine; the full path covers an
+    installation in a virtualenv that is not activated.
+    """
+    on_path = shutil.which(COMMAND_NAME)
+    if on_path:
+        return COMMAND_NAME
+    beside = Path(sys.executable).with_name(COMMAND_NAME)
+    return str(beside) if beside.exists() else COMMAND_NAME
+
+
+def schema_document(name: str | None = None) -> dict[str, Any]:
+    """JSON Schema of one file type (``config`` or a kind), or of all of them as ``$defs``."""
+    if name == "config":
+        return AccountConfig.model_json_schema()
+    if name:
+        from reconciler.kinds import get_kind
+
+        return get_kind(name).file_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "infomaniak-gitops desired-state files",
+        "description": "config: state/infomaniak.yaml; each kind: the files under state/<directory>/.",
+        "$defs": {
+            "config": AccountConfig.model_json_schema(),
+            **{kind.name: kind.file_schema() for kind in all_kinds()},
+        },
+    }
+
+
+def config_text(account: int | None) -> str:
+    account_line = (
+        f"account: {account}\n"
+        if account is not None
+        else "# account: 123456   # set it when the token sees more than one account\n"
+    )
+    return (
+        "# The account this repository describes, and the rules every plan and apply follow.\n"
+        "# Reference: docs/format-config.md of infomaniak-gitops · JSON Schema: schemas/config.json\n"
+        f"{account_line}\n"
+        "safety:\n"
+        "  # Refuse plans that rewrite more than 30 % of a scope with 10+ resources, unless --force.\n"
+        "  min_existing: 10\n"
+        "  max_update_fraction: 0.3\n"
+        "  max_delete_fraction: 0.3\n\n"
+        "protect:\n"
+        "  # Mail routing must never disappear by accident.\n"
+        '  - "dns/*/@ MX"\n'
+    )
+
+
+def mcp_config(command: str, *, sandbox: bool, absolute_root: Path | None = None) -> dict[str, Any]:
+    """The ``mcpServers`` entry: relative paths for a committed ``.mcp.json``, absolute for Claude Desktop
+    (which starts servers in an unknown working directory)."""
+    state = str(absolute_root / STATE_DIR_NAME) if absolute_root else STATE_DIR_NAME
+    args = ["--state", state, *(["--sandbox"] if sandbox else []), "mcp"]
+    server: dict[str, Any] = {"command": command, "args": args}
+    env: dict[str, str] = {}
+    if not sandbox:
+        env["INFOMANIAK_API_TOKEN"] = "${INFOMANIAK_API_TOKEN}" if absolute_root is None else "…"
+    if absolute_root is not None:
+        env["INFOMANIAK_GITOPS_HOME"] = str(absolute_root / WORK_DIR_NAME)
+    if env:
+        server["env"] = env
+    return {"mcpServers": {"infomaniak": server}}
+
+
+def editor_schema_map() -> dict[str, list[str]]:
+    """yaml-language-server associations: schema file → the state files it validates."""
+    mapping: dict[str, list[str]] = {f"./{SCHEMA_DIR_NAME}/config.json": [f"{STATE_DIR_NAME}/{CONFIG_FILE}"]}
+    for kind in all_kinds():
+        pattern = kind.file_pattern(Path(STATE_DIR_NAME))
+        mapping.setdefault(f"./{SCHEMA_DIR_NAME}/{kind.name}.json", []).append(pattern)
+    return mapping
+
+
+class _Writer:
+    def __init__(self, report: ScaffoldReport, *, force: bool) -> None:
+        self.report = report
+        self.force = force
+
+    def text(self, relative: str, content: str) -> None:
+        path = self.report.root / relative
+        if path.exists() and not self.force:
+            self.report.record(path, "kept")
+            return
+        outcome: Outcome = "overwritten" if path.exists() else "created"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, content)
+        self.report.record(path, outcome)
+
+    def json(self, relative: str, document: Any) -> None:
+        self.text(relative, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+    def ignore_line(self, relative: str, line: str) -> None:
+        path = self.report.root / relative
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        if line in (entry.strip() for entry in existing.splitlines()):
+            self.report.record(path, "kept")
+            return
+        separator = "" if not existing or existing.endswith("\n") else "\n"
+        comment = "# infomaniak-gitops: sandbox state, audit log, last-apply record, parse cache\n"
+        write_text_atomic(path, f"{existing}{separator}{comment}{line}\n")
+        self.report.record(path, "amended" if existing else "created")
+
+
+def scaffold_repository(
+    root: Path, *, account: int | None, sandbox: bool, force: bool = False, command: str | None = None
+) -> ScaffoldReport:
+    """Create (or complete) a configuration repository at ``root``; see the module docstring."""
+    root.mkdir(parents=True, exist_ok=True)
+    root = root.resolve()
+    report = ScaffoldReport(root=root)
+    try:
+        git.Repo(root, search_parent_directories=True).close()
+    except git.InvalidGitRepositoryError:
+        git.Repo.init(root, initial_branch="main").close()
+        report.git_initialised = True
+    write = _Writer(report, force=force)
+    write.ignore_line(".gitignore", f"{WORK_DIR_NAME}/")
+    write.text(f"{STATE_DIR_NAME}/{CONFIG_FILE}", config_text(account))
+    templates = resources.files("reconciler") / "templates" / "workflows"
+    for name in WORKFLOWS:
+        content = (templates / name).read_text(encoding="utf-8")
+        if sandbox:
+            content = content.replace("state-dir: ${{ matrix.state-dir }}", _SANDBOX_STEP)
+        write.text(f".github/workflows/{name}", content)
+    write.json(".mcp.json", mcp_config(command or installed_command(), sandbox=sandbox))
+    write.json(f"{SCHEMA_DIR_NAME}/config.json", schema_document("config"))
+    for kind in all_kinds():
+        write.json(f"{SCHEMA_DIR_NAME}/{kind.name}.json", schema_document(kind.name))
+    write.json(".vscode/settings.json", {"yaml.schemas": editor_schema_map()})
+    return report
+
+
+# The example workflows plan a real account; a sandbox repository's workflows run against the simulator.
+_SANDBOX_STEP = 'state-dir: ${{ matrix.state-dir }}\n          sandbox: "true"'
+
+
+def commit_all(root: Path, message: str) -> str | None:
+    """Stage everything under ``root`` and commit; None when there was nothing to commit."""
+    repo = git.Repo(root, search_parent_directories=True)
+    try:
+        repo.git.add("--all", str(root))
+        if not repo.git.status("--porcelain", str(root)).strip():
+            return None
+        repo.git.commit("-m", message)
+        return str(repo.head.commit.hexsha)
+    except git.GitCommandError as exc:
+        detail = (exc.stderr or "").strip().splitlines()
+        raise SettingsError(
+            f"git commit in {root} failed: {detail[-1] if detail else exc.status}\n"
+            "  the files are written; commit them yourself (git config user.name / user.email if git "
+            "asks who you are)"
+        ) from exc
+    finally:
+        repo.close()
+
+
+async def detect_account(settings: Settings) -> int | None:
+    """The account id to write into a new ``infomaniak.yaml``: the only one the token sees, else None.
+
+    Best effort: ``init`` must work offline and before a token exists, so any failure means "unknown".
+    """
+    if not settings.sandbox and not settings.token:
+        return None
+    from reconciler.engine.session import Session
+
+    try:
+        async with Session(settings) as session:
+            accounts = await session.client.get_all("/1/accounts")
+    except ReconcilerError as exc:
+        log.info("init: cannot list the token's accounts (%s); leaving the account id unset", exc)
+        return None
+    return int(accounts[0]["id"]) if len(accounts) == 1 else None

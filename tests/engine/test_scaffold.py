@@ -1,0 +1,138 @@
+"""``init``'s scaffolding: the files a configuration repository starts with, and running it twice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import git
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from reconciler.engine import (
+    commit_all,
+    detect_account,
+    mcp_config,
+    scaffold_repository,
+)
+from reconciler.errors import SettingsError
+from reconciler.kinds import all_kinds
+from reconciler.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+
+
+def test_new_directory_becomes_a_repository_with_every_file(tmp_path: Path) -> None:
+    root = tmp_path / "cfg"
+    report = scaffold_repository(root, account=4242, sandbox=False, command="infomaniak-gitops")
+    assert report.git_initialised
+    assert git.Repo(root).active_branch.name == "main"
+    expected = {
+        ".gitignore",
+        ".mcp.json",
+        ".vscode/settings.json",
+        "state/infomaniak.yaml",
+        "schemas/config.json",
+        ".github/workflows/infomaniak-plan.yml",
+        ".github/workflows/infomaniak-apply.yml",
+        ".github/workflows/infomaniak-drift.yml",
+        *(f"schemas/{kind.name}.json" for kind in all_kinds()),
+    }
+    assert _files(root) == expected
+    assert {outcome for _, outcome in report.files} == {"created"}
+    assert "account: 4242\n" in (root / "state" / "infomaniak.yaml").read_text()
+    assert ".infomaniak-gitops/" in (root / ".gitignore").read_text().splitlines()
+
+
+def test_running_twice_keeps_every_file_and_force_rewrites_them(tmp_path: Path) -> None:
+    scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
+    config = tmp_path / "state" / "infomaniak.yaml"
+    config.write_text("account: 7\n", encoding="utf-8")  # the user's own edit
+    again = scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
+    assert not again.git_initialised
+    assert {outcome for _, outcome in again.files} == {"kept"}
+    assert config.read_text() == "account: 7\n"
+    forced = scaffold_repository(tmp_path, account=None, sandbox=True, command="x", force=True)
+    assert dict(forced.files)["state/infomaniak.yaml"] == "overwritten"
+    assert dict(forced.files)[".gitignore"] == "kept"  # amended at most once, never replaced
+    assert "# account: 123456" in config.read_text()
+
+
+def test_existing_gitignore_is_amended_not_replaced(tmp_path: Path) -> None:
+    git.Repo.init(tmp_path).close()
+    (tmp_path / ".gitignore").write_text("node_modules/", encoding="utf-8")  # no final newline
+    report = scaffold_repository(tmp_path, account=None, sandbox=False, command="x")
+    assert not report.git_initialised
+    assert dict(report.files)[".gitignore"] == "amended"
+    lines = (tmp_path / ".gitignore").read_text().splitlines()
+    assert lines[0] == "node_modules/" and lines[-1] == ".infomaniak-gitops/"
+
+
+def test_sandbox_repository_workflows_run_against_the_simulator(tmp_path: Path) -> None:
+    scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
+    for workflow in (tmp_path / ".github" / "workflows").glob("*.yml"):
+        assert 'sandbox: "true"' in workflow.read_text(), workflow.name
+    server = json.loads((tmp_path / ".mcp.json").read_text())["mcpServers"]["infomaniak"]
+    assert server == {"command": "x", "args": ["--state", "state", "--sandbox", "mcp"]}
+
+
+def test_mcp_snippets_keep_the_token_out_of_files(tmp_path: Path) -> None:
+    shared = mcp_config("infomaniak-gitops", sandbox=False)["mcpServers"]["infomaniak"]
+    assert shared["env"] == {"INFOMANIAK_API_TOKEN": "${INFOMANIAK_API_TOKEN}"}
+    desktop = mcp_config("/opt/bin/infomaniak-gitops", sandbox=False, absolute_root=tmp_path)
+    server = desktop["mcpServers"]["infomaniak"]
+    assert server["args"] == ["--state", str(tmp_path / "state"), "mcp"]
+    assert server["env"]["INFOMANIAK_GITOPS_HOME"] == str(tmp_path / ".infomaniak-gitops")
+
+
+def test_editor_associations_validate_the_example_state(tmp_path: Path) -> None:
+    scaffold_repository(tmp_path, account=None, sandbox=False, command="x")
+    schemas = json.loads((tmp_path / ".vscode" / "settings.json").read_text())["yaml.schemas"]
+    assert schemas["./schemas/dns.json"] == ["state/dns/*.yaml"]
+    assert schemas["./schemas/config.json"] == ["state/infomaniak.yaml"]
+    checked = set()
+    for schema_file, patterns in schemas.items():
+        validator = jsonschema.Draft202012Validator(json.loads((tmp_path / schema_file).read_text()))
+        for pattern in patterns:
+            for example in REPO.glob(pattern):
+                # Editors read YAML 1.2 (no timestamp type): a date is the string the file spells.
+                loaded = YAML(typ="safe").load(example.read_text(encoding="utf-8"))
+                document = json.loads(json.dumps(loaded, default=str))
+                assert not list(validator.iter_errors(document)), example
+                checked.add(example.relative_to(REPO).as_posix())
+    # Every file of the example state is covered by exactly the schema of its kind.
+    assert checked == {p.relative_to(REPO).as_posix() for p in (REPO / "state").rglob("*.yaml")}
+
+
+def test_commit_all_commits_once_and_then_has_nothing_to_do(tmp_path: Path) -> None:
+    scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
+    with git.Repo(tmp_path).config_writer() as config:
+        config.set_value("user", "name", "Init Test")
+        config.set_value("user", "email", "init@example.invalid")
+        config.set_value("commit", "gpgsign", "false")
+    first = commit_all(tmp_path, "start")
+    assert first is not None and len(first) == 40
+    assert commit_all(tmp_path, "again") is None
+
+
+def test_commit_failure_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
+    hook = tmp_path / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho refused by hook >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    with pytest.raises(SettingsError, match=r"git commit in .* failed") as caught:
+        commit_all(tmp_path, "start")
+    assert "commit them yourself" in str(caught.value)
+
+
+@pytest.mark.anyio
+async def test_account_is_detected_only_when_the_token_sees_exactly_one(tmp_path: Path) -> None:
+    sandbox = load_settings(sandbox=True, env={"INFOMANIAK_GITOPS_HOME": str(tmp_path)}, cwd=tmp_path)
+    assert await detect_account(sandbox) == 123456
+    no_token = load_settings(sandbox=False, env={}, cwd=tmp_path)
+    assert await detect_account(no_token) is None
