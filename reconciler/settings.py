@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.api import REQUIRED_SCOPES
 from reconciler.errors import SettingsError
 
 DEFAULT_API_URL = "https://api.infomaniak.com"
@@ -20,7 +19,19 @@ URL_ENV = "INFOMANIAK_API_URL"
 STATE_DIR_ENV = "INFOMANIAK_STATE_DIR"
 WORK_DIR_ENV = "INFOMANIAK_GITOPS_HOME"
 RATE_ENV = "INFOMANIAK_RATE_LIMIT"
+BUDGET_ENV = "INFOMANIAK_RETRY_BUDGET"
+PAGE_SIZE_ENV = "INFOMANIAK_PAGE_SIZE"
 SANDBOX_ENV = "INFOMANIAK_SANDBOX"
+
+# What a token needs for every kind: DNS zones, account teams/tags/users/products, mail hostings, kDrive.
+REQUIRED_SCOPES = "dns:read dns:write accounts mail drive"
+
+DEFAULT_RATE_LIMIT = 60.0
+"""Requests per sliding minute per token: the API's documented general limit (developer portal)."""
+DEFAULT_RETRY_BUDGET = 300.0
+"""Seconds of back-off one request may spend on 429 / 5xx / dropped connections before it gives up."""
+DEFAULT_PAGE_SIZE = 1000
+"""Items asked per list request (``per_page``, and ``limit`` of cursor lists); see docs/api-fidelity.md."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,9 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     # Kept out of repr so that a logged Settings never shows the token.
     token: str | None = field(default=None, repr=False)
-    requests_per_minute: float = 60.0
+    requests_per_minute: float = DEFAULT_RATE_LIMIT
+    retry_budget: float = DEFAULT_RETRY_BUDGET
+    page_size: int = DEFAULT_PAGE_SIZE
 
     @property
     def sandbox_file(self) -> Path:
@@ -85,15 +98,9 @@ def load_settings(
     if not state_path.is_absolute():
         state_path = base / state_path
     work = Path(environ.get(WORK_DIR_ENV) or base / WORK_DIR_NAME)
-    rate_text = environ.get(RATE_ENV, "60")
-    try:
-        rate = float(rate_text)
-    except ValueError:
-        rate = math.nan
-    if not math.isfinite(rate) or rate < 0:
-        raise SettingsError(
-            f"{RATE_ENV}={rate_text!r} is not a number of requests per minute (0 turns the limit off)"
-        )
+    rate = parse_rate(environ.get(RATE_ENV))
+    budget = parse_budget(environ.get(BUDGET_ENV))
+    page_size = parse_page_size(environ.get(PAGE_SIZE_ENV))
     url = environ.get(URL_ENV) or DEFAULT_API_URL
     if not url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
         raise SettingsError(f"{URL_ENV}={url!r}: use https://, or http:// only on the loopback address")
@@ -104,4 +111,40 @@ def load_settings(
         api_url=url.rstrip("/"),
         token=environ.get(TOKEN_ENV) or None,
         requests_per_minute=rate,
+        retry_budget=budget,
+        page_size=page_size,
     )
+
+
+def _number(name: str, raw: str | None, default: float, meaning: str) -> float:
+    text = (raw or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise SettingsError(f"{name}={text!r} is not {meaning}\n  unset it to use the default ({default:g})")
+    return value
+
+
+def parse_rate(raw: str | None) -> float:
+    """``INFOMANIAK_RATE_LIMIT``: requests per sliding minute; 0 turns the client's limiter off."""
+    rate = _number(RATE_ENV, raw, DEFAULT_RATE_LIMIT, "a number of requests per minute (0 turns it off)")
+    if 0 < rate < 1:
+        raise SettingsError(f"{RATE_ENV}={raw!r}: at least 1 request per minute (or 0 to turn it off)")
+    return rate
+
+
+def parse_budget(raw: str | None) -> float:
+    """``INFOMANIAK_RETRY_BUDGET``: seconds one request may spend waiting to retry; 0 never retries."""
+    return _number(BUDGET_ENV, raw, DEFAULT_RETRY_BUDGET, "a number of seconds (0 never retries)")
+
+
+def parse_page_size(raw: str | None) -> int:
+    """``INFOMANIAK_PAGE_SIZE``: items asked per list request."""
+    size = _number(PAGE_SIZE_ENV, raw, DEFAULT_PAGE_SIZE, "a number of items per page")
+    if size < 1 or size != int(size):
+        raise SettingsError(f"{PAGE_SIZE_ENV}={raw!r} must be a whole number of items, at least 1")
+    return int(size)

@@ -34,3 +34,40 @@ def test_missing_token_names_the_variable_and_every_scope(tmp_path: Path) -> Non
         load_settings(env={}, cwd=tmp_path).require_token()
     assert "INFOMANIAK_API_TOKEN" in str(caught.value)
     assert f"with the scopes {REQUIRED_SCOPES} " in str(caught.value)
+
+
+def settings_from(tmp_path: Path, **env: str):
+    return load_settings(env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work"), **env}, cwd=tmp_path)
+
+
+def test_defaults(tmp_path):
+    settings = settings_from(tmp_path)
+    assert settings.requests_per_minute == 60.0
+    assert settings.retry_budget == 300.0
+    assert settings.page_size == 1000
+
+
+def test_values_from_the_environment(tmp_path):
+    settings = settings_from(
+        tmp_path, INFOMANIAK_RATE_LIMIT="40", INFOMANIAK_RETRY_BUDGET="90.5", INFOMANIAK_PAGE_SIZE="200"
+    )
+    assert (settings.requests_per_minute, settings.retry_budget, settings.page_size) == (40.0, 90.5, 200)
+    assert settings_from(tmp_path, INFOMANIAK_RATE_LIMIT="0").requests_per_minute == 0  # limiter off
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INFOMANIAK_RATE_LIMIT", "fast"),
+        ("INFOMANIAK_RATE_LIMIT", "0.5"),
+        ("INFOMANIAK_RATE_LIMIT", "-3"),
+        ("INFOMANIAK_RATE_LIMIT", "inf"),
+        ("INFOMANIAK_RETRY_BUDGET", "nan"),
+        ("INFOMANIAK_RETRY_BUDGET", "-1"),
+        ("INFOMANIAK_PAGE_SIZE", "0"),
+        ("INFOMANIAK_PAGE_SIZE", "12.5"),
+    ],
+)
+def test_bad_values_name_the_variable(tmp_path, name, value):
+    with pytest.raises(SettingsError, match=name):
+        settings_from(tmp_path, **{name: value})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, Self
@@ -11,7 +12,8 @@ import anyio
 import httpx
 
 from reconciler import __version__
-from reconciler.api.ratelimit import TokenBucket
+from reconciler.api.pages import walk_cursor, walk_pages
+from reconciler.api.ratelimit import Clock, Sleep, SlidingWindowLimiter
 from reconciler.api.responses import (
     NOT_SENT,
     may_retry,
@@ -21,21 +23,34 @@ from reconciler.api.responses import (
     transport_error,
     unwrap,
 )
-from reconciler.errors import ApiError, SettingsError
+from reconciler.api.retry import Jitter, RetryBudget, equal_jitter
+from reconciler.errors import ApiError, ApiRejected, SettingsError
+from reconciler.settings import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_RETRY_BUDGET,
+    PAGE_SIZE_ENV,
+    REQUIRED_SCOPES,
+    TOKEN_ENV,
+    URL_ENV,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL: Final = "https://api.infomaniak.com"
-TOKEN_ENV: Final = "INFOMANIAK_API_TOKEN"
-URL_ENV: Final = "INFOMANIAK_API_URL"
-# What a token needs for every kind: DNS zones, account teams/tags/users/products, mail hostings, kDrive.
-REQUIRED_SCOPES: Final = "dns:read dns:write accounts mail drive"
-# A list longer than this many pages means the server keeps answering "more": stop instead of looping.
-MAX_PAGES: Final = 10_000
+CURSOR_LIMIT_MAX: Final = 1000
+"""``limit`` maximum of every kDrive v3 cursor list in the official spec."""
+FALLBACK_PAGE_SIZE: Final = 100
+"""``per_page`` real clients send (community.dns); used once if the API refuses a larger one."""
 
 
 class InfomaniakClient:
-    """Async Infomaniak API client; every failure surfaces as an ``ApiError`` subclass."""
+    """Async Infomaniak API client; every failure surfaces as an ``ApiError`` subclass.
+
+    ``limiter`` is the rate limit to respect; pass the process-wide one (``shared_limiter``) so that every
+    client of a token shares one window. Without it the client builds its own from ``requests_per_minute``.
+    ``clock`` and ``sleep`` drive the retry pauses (and that own limiter), so tests run on a fake clock.
+    """
 
     def __init__(
         self,
@@ -43,23 +58,37 @@ class InfomaniakClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         transport: httpx.AsyncBaseTransport | None = None,
-        requests_per_minute: float = 60.0,
-        max_retries: int = 3,
-        timeout: float = 30.0,
+        requests_per_minute: float = DEFAULT_RATE_LIMIT,
+        limiter: SlidingWindowLimiter | None = None,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+        max_retries: int | None = None,
         backoff_base: float = 0.5,
+        jitter: Jitter = equal_jitter,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        timeout: float = 30.0,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = anyio.sleep,
     ) -> None:
         if not token or not token.strip():
             raise SettingsError(f"the API token is empty; set {TOKEN_ENV} (scopes {REQUIRED_SCOPES})")
-        if max_retries < 0:
+        if max_retries is not None and max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        if retry_budget < 0:
+            raise ValueError(f"retry_budget must be 0 or more seconds, got {retry_budget}")
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
         self.base_url = _check_base_url(base_url)
+        self.retry_budget = retry_budget
         self.max_retries = max_retries
         self.backoff_base = backoff_base
+        self.page_size = page_size
         self.call_count = 0
+        """Requests that reached the server (a refused connection sends nothing and is not counted)."""
         self._token = token.strip()
-        self._bucket = TokenBucket(requests_per_minute)
-        # Tests replace this to observe back-off pauses without waiting.
-        self._sleep = anyio.sleep
+        self._jitter = jitter
+        self._clock = clock
+        self._sleep = sleep
+        self.limiter = limiter or SlidingWindowLimiter(requests_per_minute, clock=clock, sleep=sleep)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
@@ -110,76 +139,48 @@ class InfomaniakClient:
         return (await self._request("DELETE", path, params=params, json=json)).get("data")
 
     async def get_all(
-        self, path: str, *, params: Mapping[str, Any] | None = None, per_page: int = 100
+        self, path: str, *, params: Mapping[str, Any] | None = None, per_page: int | None = None
     ) -> list[Any]:
-        """GET every page of a page/per_page list and return all its items."""
-        if per_page < 1:
-            raise ValueError(f"per_page must be at least 1, got {per_page}")
+        """GET every page of a page/per_page list and return all its items.
+
+        ``per_page`` defaults to the client's ``page_size`` (the largest the API is known to accept, see
+        docs/api-fidelity.md): one request per list as long as the list fits.
+        """
+        size = self.page_size if per_page is None else per_page
+        if size < 1:
+            raise ValueError(f"per_page must be at least 1, got {size}")
         shown = _display_path(path)
-        items: list[Any] = []
-        for page in range(1, MAX_PAGES + 1):
-            body = await self._request(
-                "GET", path, params={**(params or {}), "page": page, "per_page": per_page}
+        base = dict(params or {})
+
+        async def fetch(query: dict[str, Any]) -> dict[str, Any]:
+            return await self._request("GET", path, params=query)
+
+        try:
+            return await walk_pages(fetch, params=base, per_page=size, path=shown)
+        except ApiRejected as exc:
+            if size <= FALLBACK_PAGE_SIZE or not _about_page_size(exc):
+                raise
+            logger.info(
+                "listing GET %s: the API refused per_page=%d; asking %d per page (set %s to skip this)",
+                shown,
+                size,
+                FALLBACK_PAGE_SIZE,
+                PAGE_SIZE_ENV,
             )
-            data = _list_data(body, shown)
-            if not any(key in body for key in ("page", "pages", "total")):
-                if page == 1:
-                    # The endpoint does not paginate: what came back is the whole list.
-                    return data
-                raise ApiError(f"pagination keys vanished on page {page}", method="GET", path=shown)
-            echoed = _int(body.get("page"))
-            if echoed is not None and echoed != page:
-                # The server ignores `page`: going on would only collect the same items again.
-                raise ApiError(
-                    f"asked for page {page} but the API returned page {echoed}", method="GET", path=shown
-                )
-            items.extend(data)
-            pages, total = _int(body.get("pages")), _int(body.get("total"))
-            if not data:
-                if total is not None and len(items) < total:
-                    logger.warning(
-                        "listing GET %s stopped at empty page %d with %d of %d items",
-                        shown,
-                        page,
-                        len(items),
-                        total,
-                    )
-                break
-            if pages is not None and page >= pages:
-                break
-            if total is not None and len(items) >= total:
-                break
-            if pages is None and total is None and len(data) < per_page:
-                break
-        else:
-            raise ApiError(f"pagination did not end after {MAX_PAGES} pages", method="GET", path=shown)
-        return items
+            return await walk_pages(fetch, params=base, per_page=FALLBACK_PAGE_SIZE, path=shown)
 
     async def get_all_cursor(
-        self, path: str, *, params: Mapping[str, Any] | None = None, limit: int = 100
+        self, path: str, *, params: Mapping[str, Any] | None = None, limit: int | None = None
     ) -> list[Any]:
         """GET every batch of a kDrive v3 cursor list (``cursor``/``has_more``) and return all items."""
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        shown = _display_path(path)
-        items: list[Any] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-            query: dict[str, Any] = {**(params or {}), "limit": limit}
-            if cursor is not None:
-                query["cursor"] = cursor
-            body = await self._request("GET", path, params=query)
-            items.extend(_list_data(body, shown))
-            if not body.get("has_more"):
-                return items
-            cursor = body.get("cursor")
-            if not isinstance(cursor, str) or not cursor or cursor in seen:
-                raise ApiError(
-                    "has_more is set but the cursor is missing or repeats", method="GET", path=shown
-                )
-            seen.add(cursor)
-        raise ApiError(f"pagination did not end after {MAX_PAGES} pages", method="GET", path=shown)
+        size = min(self.page_size, CURSOR_LIMIT_MAX) if limit is None else limit
+        if size < 1:
+            raise ValueError(f"limit must be at least 1, got {size}")
+
+        async def fetch(query: dict[str, Any]) -> dict[str, Any]:
+            return await self._request("GET", path, params=query)
+
+        return await walk_cursor(fetch, params=dict(params or {}), limit=size, path=_display_path(path))
 
     async def _request(
         self,
@@ -189,14 +190,19 @@ class InfomaniakClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> dict[str, Any]:
-        """Send one call with rate limiting and retries; return the success envelope or raise."""
+        """Send one call within the rate limit, retrying inside the time budget; return the envelope."""
         method = method.upper()
         if not path.startswith("/") and "://" not in path:
             path = "/" + path
         shown = _display_path(path)
-        attempt = 0
+        retry = RetryBudget(
+            budget=self.retry_budget,
+            backoff_base=self.backoff_base,
+            max_retries=self.max_retries,
+            jitter=self._jitter,
+        )
         while True:
-            await self._bucket.acquire()
+            await self.limiter.acquire()
             try:
                 response = await self._http.request(method, path, params=params, json=json)
             except httpx.InvalidURL as exc:
@@ -206,34 +212,47 @@ class InfomaniakClient:
             except httpx.HTTPError as exc:
                 if not isinstance(exc, NOT_SENT):
                     self.call_count += 1
-                if attempt < self.max_retries and may_retry(method, exc):
-                    await self._pause(method, shown, type(exc).__name__, attempt, None)
-                    attempt += 1
-                    continue
+                if may_retry(method, exc):
+                    pause = retry.next_pause(None, connect=isinstance(exc, NOT_SENT))
+                    if pause is not None:
+                        await self._pause(method, shown, type(exc).__name__, pause, retry)
+                        continue
                 raise transport_error(
-                    exc, method=method, path=shown, retries=attempt, secret=self._token
+                    exc,
+                    method=method,
+                    path=shown,
+                    gave_up=retry.summary(),
+                    secret=self._token,
+                    api_url=self.base_url,
                 ) from exc
             self.call_count += 1
             status = response.status_code
             logger.debug("%s %s answered HTTP %d", method, shown, status)
-            if attempt < self.max_retries and may_retry_status(method, status):
-                await self._pause(method, shown, f"HTTP {status}", attempt, retry_after(response))
-                attempt += 1
-                continue
-            return unwrap(response, method=method, path=shown, retries=attempt, secret=self._token)
+            if may_retry_status(method, status):
+                asked = retry_after(response)
+                pause = retry.next_pause(asked)
+                if pause is not None:
+                    if status == 429:
+                        # The server's window is full: hold every request of the process, not only this one.
+                        self.limiter.hold(pause)
+                    await self._pause(method, shown, f"HTTP {status}", pause, retry)
+                    continue
+            return unwrap(response, method=method, path=shown, secret=self._token, gave_up=retry.summary())
 
-    async def _pause(
-        self, method: str, path: str, reason: str, attempt: int, retry_after: float | None
-    ) -> None:
-        delay = retry_after if retry_after is not None else self.backoff_base * 2**attempt
-        logger.warning(
-            "retrying %s %s after %s in %.1fs (%d tries left)",
+    async def _pause(self, method: str, path: str, reason: str, delay: float, retry: RetryBudget) -> None:
+        # INFO, not WARNING: a retry that works is routine, and one that does not ends in an error that says
+        # how long the client tried. A dozen warnings before that error only bury it.
+        logger.info(
+            "retrying %s %s after %s in %.1fs (retry %d, %.0fs of the %gs budget left)",
             method,
             path,
             reason,
             delay,
-            self.max_retries - attempt - 1,
+            retry.retries + 1,
+            max(retry.budget - retry.waited - delay, 0.0),
+            retry.budget,
         )
+        retry.took(delay)
         await self._sleep(delay)
 
 
@@ -252,15 +271,13 @@ def _display_path(path: str) -> str:
     return path.split("?", 1)[0]
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _about_page_size(exc: ApiRejected) -> bool:
+    """Whether a 422 names the page size (so a smaller one may pass)."""
+    for error in exc.field_errors:
+        attribute = str((error.get("context") or {}).get("attribute", ""))
+        if attribute in ("per_page", "limit"):
+            return True
+    return "per_page" in str(exc)
 
 
-def _list_data(body: Mapping[str, Any], path: str) -> list[Any]:
-    data = body.get("data")
-    if not isinstance(data, list):
-        raise ApiError(f"expected a list in data, got {type(data).__name__}", method="GET", path=path)
-    return data
-
-
-__all__ = ["DEFAULT_BASE_URL", "InfomaniakClient"]
+__all__ = ["DEFAULT_BASE_URL", "REQUIRED_SCOPES", "InfomaniakClient"]

@@ -1,63 +1,106 @@
-"""Client-side token bucket that keeps the reconciler under the API's per-token rate limit."""
+"""Client-side rate limit: a hard ceiling of N requests in any sliding window, shared by the process.
+
+The API allows about 60 requests a minute per token. A token bucket with a full burst lets 60 requests out in
+the first second and then one a second, so request 61 lands in the same minute as the first 60 and gets a 429.
+A sliding window never does that: request N+1 waits until the first of the last N is a window old.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Final
 
 import anyio
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
+WINDOW_SECONDS: Final = 60.0
 
-class TokenBucket:
-    """Async token bucket: ``rate_per_minute`` steady rate, up to ``burst`` requests at once."""
+
+class SlidingWindowLimiter:
+    """At most ``limit`` requests in any ``window`` seconds; ``limit`` 0 or less turns it off.
+
+    A request is counted at the clock time its ``acquire`` returns, and only when the window ending then
+    holds fewer than ``limit`` requests, so the ceiling holds however many callers wait at once (the check
+    and the count happen with no await between them). The limiter holds no lock tied to an event loop, so
+    one instance may serve every run of a long-lived process.
+    """
 
     def __init__(
         self,
-        rate_per_minute: float,
-        burst: float | None = None,
+        limit: float,
         *,
+        window: float = WINDOW_SECONDS,
         clock: Clock = time.monotonic,
         sleep: Sleep = anyio.sleep,
     ) -> None:
-        self.rate_per_minute = rate_per_minute
-        # A burst equal to the per-minute rate lets a short run go at full speed; the bucket only
-        # bites once a run has used up a whole minute's allowance.
-        self.burst = float(rate_per_minute if burst is None else burst)
-        if self.enabled and self.burst < 1:
-            raise ValueError(f"burst must be at least 1, got {self.burst}")
+        if window <= 0:
+            raise ValueError(f"window must be positive, got {window}")
+        if 0 < limit < 1:
+            raise ValueError(f"a rate limit below 1 request per window cannot send anything, got {limit}")
+        self.limit = int(limit) if limit > 0 else 0
+        self.window = window
         self._clock = clock
         self._sleep = sleep
-        self._tokens = self.burst
-        self._last = clock()
+        # Times of the requests counted in the current window, oldest first.
+        self._sent: deque[float] = deque()
+        self._hold_until = 0.0
+        self.waits = 0
+        """How many acquisitions had to wait (for progress lines and tests)."""
 
     @property
     def enabled(self) -> bool:
-        """True unless the rate is zero or negative, which turns the limiter off."""
-        return self.rate_per_minute > 0
+        """False when the limit is 0 or less, which sends without waiting."""
+        return self.limit > 0
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` from now (after a 429 everyone waits, not only the caller)."""
+        self._hold_until = max(self._hold_until, self._clock() + max(seconds, 0.0))
 
     async def acquire(self) -> None:
-        """Wait until one request may be sent, then take its token."""
+        """Wait until one more request fits the window, then count it as sent now."""
         if not self.enabled:
             return
-        rate = self.rate_per_minute / 60.0
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._last) * rate)
-        self._last = now
-        # Take the token before awaiting: the balance may go negative, which books a slot in the
-        # future. There is no await between reading and writing the balance, so concurrent callers
-        # queue up behind each other without a lock (and without tying the bucket to one event loop).
-        self._tokens -= 1
-        if self._tokens >= 0:
-            return
-        try:
-            await self._sleep(-self._tokens / rate)
-        except BaseException:
-            # A cancelled waiter never sends its request, so it gives its slot back.
-            self._tokens += 1
-            raise
+        waited = False
+        while True:
+            now = self._clock()
+            # The server's window is (now - window, now]: a request exactly one window old no longer counts.
+            while self._sent and now - self._sent[0] >= self.window:
+                self._sent.popleft()
+            if now < self._hold_until:
+                delay = self._hold_until - now
+            elif len(self._sent) < self.limit:
+                self._sent.append(now)
+                self.waits += waited
+                return
+            else:
+                delay = self._sent[0] + self.window - now
+            waited = True
+            # Several waiters may wake together; each checks again and only one takes a freed place.
+            await self._sleep(delay)
 
 
-__all__ = ["TokenBucket"]
+_shared: dict[tuple[str, str, float], SlidingWindowLimiter] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(token: str, base_url: str, limit: float) -> SlidingWindowLimiter:
+    """The one limiter of this process for a token on an API (the server counts per token).
+
+    Every client built for the same token and URL shares it, so two sessions of one MCP server, or a plan
+    and the apply that follows, cannot together exceed the limit. The token is kept only as a hash.
+    """
+    key = (hashlib.sha256(token.encode()).hexdigest(), base_url.rstrip("/"), float(limit))
+    with _shared_lock:
+        limiter = _shared.get(key)
+        if limiter is None:
+            limiter = _shared[key] = SlidingWindowLimiter(limit)
+        return limiter
+
+
+__all__ = ["WINDOW_SECONDS", "Clock", "Sleep", "SlidingWindowLimiter", "shared_limiter"]

@@ -20,6 +20,7 @@ from reconciler.errors import (
     ApiUnavailable,
 )
 from reconciler.redaction import mask_secrets
+from reconciler.settings import BUDGET_ENV, RATE_ENV, URL_ENV
 
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # A broken or hostile Retry-After must not stall a run for hours.
@@ -50,7 +51,7 @@ _CODE_ERRORS: Final[Mapping[str, type[ApiError]]] = {
 _HINTS: Final[Mapping[type[ApiError], str]] = {
     ApiAuthError: "check INFOMANIAK_API_TOKEN (a token with the scopes dns:read dns:write)",
     ApiForbidden: "the token lacks a right or scope for this call",
-    ApiRateLimited: "lower INFOMANIAK_RATE_LIMIT or try again later",
+    ApiRateLimited: f"lower {RATE_ENV}, raise {BUDGET_ENV}, or try again later",
     ApiUnavailable: "try again later",
 }
 _MAY_HAVE_RUN: Final = "the request may have run, check before repeating it"
@@ -90,21 +91,30 @@ def retry_after(response: httpx.Response) -> float | None:
 
 
 def transport_error(
-    exc: httpx.HTTPError, *, method: str, path: str, retries: int, secret: str
+    exc: httpx.HTTPError, *, method: str, path: str, gave_up: str, secret: str, api_url: str
 ) -> ApiUnavailable:
-    """Build the error for an httpx failure; the caller raises it ``from exc``."""
-    text = f"the API could not be reached ({type(exc).__name__}: {exc or 'no detail'})"
-    if retries:
-        text += f" after {retries} retries"
+    """Build the error for an httpx failure; the caller raises it ``from exc``.
+
+    ``gave_up`` says how long the client kept trying (empty when it did not retry); ``api_url`` is the URL in
+    use, named so a wrong ``INFOMANIAK_API_URL`` is the first thing the reader checks.
+    """
+    text = f"the API at {api_url} could not be reached ({type(exc).__name__}: {exc or 'no detail'})"
+    if gave_up:
+        text += f"; {gave_up}"
     if method not in IDEMPOTENT_METHODS and not isinstance(exc, NOT_SENT):
         text += f"; {_MAY_HAVE_RUN}"
     else:
-        text += f"; {_HINTS[ApiUnavailable]}"
+        text += f"; check {URL_ENV} and the network, or {_HINTS[ApiUnavailable]}"
     return ApiUnavailable(redact(text, secret), method=method, path=path)
 
 
-def unwrap(response: httpx.Response, *, method: str, path: str, retries: int, secret: str) -> dict[str, Any]:
-    """Return the success envelope, or raise the typed error for the status and error envelope."""
+def unwrap(
+    response: httpx.Response, *, method: str, path: str, secret: str, gave_up: str = ""
+) -> dict[str, Any]:
+    """Return the success envelope, or raise the typed error for the status and error envelope.
+
+    ``gave_up`` (from the client's retry loop) is added to rate-limit and unavailability errors.
+    """
     status = response.status_code
     success = 200 <= status < 300
     if success and not response.content:
@@ -143,8 +153,8 @@ def unwrap(response: httpx.Response, *, method: str, path: str, retries: int, se
         message = "request failed"
 
     cls = error_class(status, code, envelope_error=result == "error")
-    if retries and cls in (ApiRateLimited, ApiUnavailable):
-        message += f"; gave up after {retries} retries"
+    if gave_up and cls in (ApiRateLimited, ApiUnavailable):
+        message += f"; {gave_up}"
     if cls is ApiUnavailable and method not in IDEMPOTENT_METHODS:
         message += f"; {_MAY_HAVE_RUN}"
     elif cls in _HINTS:

@@ -21,7 +21,7 @@ from reconciler.kinds.base import Kind, LiveObject
 
 log = logging.getLogger(__name__)
 
-# Scopes fetched at once; the client's token bucket keeps the request rate itself.
+# Scopes fetched at once; the client's rate limiter keeps the request rate itself.
 FETCH_CONCURRENCY = 4
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.api import InfomaniakClient
+from reconciler.api import InfomaniakClient, shared_limiter
 from reconciler.desired.config import AccountConfig
 from reconciler.desired.yamlio import write_text_atomic
 from reconciler.kinds import all_kinds, get_kind
@@ -95,12 +95,16 @@ class Session:
             else:
                 self._sandbox_state = SandboxState.demo()
             transport = httpx.ASGITransport(app=create_app(self._sandbox_state))
+        token = settings.require_token()
         self._client = InfomaniakClient(
-            settings.require_token(),
+            token,
             base_url=base_url,
             transport=transport,
-            # The simulator has no rate limit unless a test asks for one; do not slow the demo.
-            requests_per_minute=0 if settings.sandbox else settings.requests_per_minute,
+            # One window per token for the whole process (the API counts per token). The in-process
+            # simulator has no rate limit unless a test asks for one; do not slow the demo.
+            limiter=shared_limiter(token, base_url, 0 if settings.sandbox else settings.requests_per_minute),
+            retry_budget=settings.retry_budget,
+            page_size=settings.page_size,
         )
         last_apply = load_last_apply(settings.last_apply_file)
         self._ctx = RunContext(

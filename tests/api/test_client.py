@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -12,8 +14,8 @@ import respx
 
 import reconciler
 import reconciler.api
-from reconciler.api import DEFAULT_BASE_URL, InfomaniakClient, TokenBucket
-from reconciler.api import client as client_module
+from reconciler.api import DEFAULT_BASE_URL, InfomaniakClient, SlidingWindowLimiter
+from reconciler.api import pages as pages_module
 from reconciler.errors import (
     ApiAuthError,
     ApiError,
@@ -24,6 +26,7 @@ from reconciler.errors import (
     ApiUnavailable,
     SettingsError,
 )
+from tests.api.helpers import FakeClock
 
 TOKEN = "tok-SECRET-4f9a1c77e2"
 RECORDS = "/2/zones/example.ch/records"
@@ -31,10 +34,16 @@ RECORDS = "/2/zones/example.ch/records"
 pytestmark = pytest.mark.anyio
 
 
-def make_client(**kwargs: Any) -> InfomaniakClient:
-    kwargs.setdefault("backoff_base", 0)
+def no_jitter(delay: float) -> float:
+    return delay
+
+
+def make_client(clock: FakeClock | None = None, **kwargs: Any) -> InfomaniakClient:
+    """A client on virtual time: back-off pauses are recorded in ``clock.sleeps``, never slept."""
+    clock = clock or FakeClock()
     kwargs.setdefault("requests_per_minute", 0)
-    return InfomaniakClient(TOKEN, **kwargs)
+    kwargs.setdefault("jitter", no_jitter)
+    return InfomaniakClient(TOKEN, clock=clock, sleep=clock.sleep, **kwargs)
 
 
 def ok(data: Any, status: int = 200, **extra: Any) -> httpx.Response:
@@ -53,17 +62,18 @@ def api():
 
 
 @pytest.fixture
-def sleeps():
-    return []
+def clock():
+    return FakeClock()
 
 
 @pytest.fixture
-async def client(sleeps):
-    async def record(seconds: float) -> None:
-        sleeps.append(seconds)
+def sleeps(clock):
+    return clock.sleeps
 
-    async with make_client() as made:
-        made._sleep = record
+
+@pytest.fixture
+async def client(clock):
+    async with make_client(clock) as made:
         yield made
 
 
@@ -71,7 +81,13 @@ async def client(sleeps):
 
 
 def test_public_surface_is_complete():
-    expected = ["DEFAULT_BASE_URL", "REQUIRED_SCOPES", "InfomaniakClient", "TokenBucket"]
+    expected = [
+        "DEFAULT_BASE_URL",
+        "REQUIRED_SCOPES",
+        "InfomaniakClient",
+        "SlidingWindowLimiter",
+        "shared_limiter",
+    ]
     assert reconciler.api.__all__ == expected
     assert DEFAULT_BASE_URL == "https://api.infomaniak.com"
 
@@ -250,26 +266,36 @@ async def test_unexpected_redirect_is_an_api_error(api, client):
 
 async def test_retry_on_503_then_success(api, client, sleeps, caplog):
     route = api.get(RECORDS).mock(side_effect=[err(503, "maintenance"), ok([{"id": 1}])])
-    with caplog.at_level(logging.WARNING, logger="reconciler.api.client"):
+    with caplog.at_level(logging.DEBUG, logger="reconciler.api.client"):
         assert await client.get(RECORDS) == [{"id": 1}]
     assert route.call_count == 2
     assert client.call_count == 2
-    assert sleeps == [0]
-    assert [r.getMessage() for r in caplog.records] == [
-        f"retrying GET {RECORDS} after HTTP 503 in 0.0s (2 tries left)"
+    assert sleeps == [0.5]
+    retries = [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert [(r.levelno, r.getMessage()) for r in retries] == [
+        (
+            logging.INFO,
+            f"retrying GET {RECORDS} after HTTP 503 in 0.5s (retry 1, 300s of the 300s budget left)",
+        )
     ]
 
 
-async def test_backoff_is_exponential(api, sleeps):
+async def test_backoff_is_exponential(api, clock):
     api.get(RECORDS).mock(side_effect=[err(500, "x"), err(502, "x"), err(503, "x"), ok([])])
-
-    async def record(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    async with make_client(backoff_base=0.5) as client:
-        client._sleep = record
+    async with make_client(clock, backoff_base=0.25) as client:
         assert await client.get(RECORDS) == []
-    assert sleeps == [0.5, 1.0, 2.0]
+    assert clock.sleeps == [0.25, 0.5, 1.0]
+
+
+async def test_backoff_has_jitter_and_a_ceiling(api):
+    api.get(RECORDS).mock(side_effect=[err(503, "x")] * 8 + [ok([])])
+    clock = FakeClock()
+    async with InfomaniakClient(TOKEN, requests_per_minute=0, clock=clock, sleep=clock.sleep) as client:
+        assert await client.get(RECORDS) == []
+    nominal = [0.5, 1, 2, 4, 8, 16, 30, 30]
+    assert len(clock.sleeps) == len(nominal)
+    for pause, full in zip(clock.sleeps, nominal, strict=True):
+        assert full / 2 <= pause <= full
 
 
 async def test_retry_after_header_is_honoured(api, client, sleeps):
@@ -280,12 +306,58 @@ async def test_retry_after_header_is_honoured(api, client, sleeps):
     assert sleeps == [7.0]
 
 
-async def test_429_exhausted_raises_rate_limited(api, client):
+async def test_retry_after_http_date_is_honoured(api, client, sleeps):
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    api.get(RECORDS).mock(side_effect=[httpx.Response(429, headers={"Retry-After": when}), ok([])])
+    assert await client.get(RECORDS) == []
+    assert len(sleeps) == 1
+    assert 25 <= sleeps[0] <= 30
+
+
+async def test_429_retries_until_the_time_budget_is_spent(api):
     route = api.get(RECORDS).mock(return_value=err(429, "too_many_requests", "Too many request"))
-    with pytest.raises(ApiRateLimited, match="gave up after 3 retries") as info:
-        await client.get(RECORDS)
-    assert route.call_count == 4
+    clock = FakeClock()
+    async with make_client(clock, retry_budget=10) as client:
+        with pytest.raises(ApiRateLimited) as info:
+            await client.get(RECORDS)
+    # 0.5 + 1 + 2 + 4 = 7.5 s; the next pause (8 s) would pass the 10 s budget.
+    assert clock.sleeps == [0.5, 1.0, 2.0, 4.0]
+    assert route.call_count == 5
     assert info.value.status == 429
+    message = str(info.value)
+    assert "gave up after 4 retries over 7.5 s (INFOMANIAK_RETRY_BUDGET=10)" in message
+    assert "INFOMANIAK_RATE_LIMIT" in message
+
+
+async def test_a_long_outage_inside_the_budget_is_ridden_out(api):
+    # Well past the old "3 retries": 12 failures in a row, then the API is back.
+    route = api.get(RECORDS).mock(side_effect=[err(503, "maintenance")] * 12 + [ok([1])])
+    clock = FakeClock()
+    async with make_client(clock) as client:
+        assert await client.get(RECORDS) == [1]
+    assert route.call_count == 13
+    assert sum(clock.sleeps) <= 300
+
+
+async def test_5xx_budget_exhausted_is_unavailable(api):
+    api.get(RECORDS).mock(return_value=err(503, "maintenance"))
+    async with make_client(retry_budget=3) as client:
+        with pytest.raises(ApiUnavailable, match=r"gave up after 2 retries over 1.5 s") as info:
+            await client.get(RECORDS)
+    assert info.value.status == 503
+
+
+async def test_a_429_holds_every_request_of_the_client(api):
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(60, clock=clock, sleep=clock.sleep)
+    api.get(RECORDS).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "20"}), ok([])])
+    other = api.get("/2/zones").mock(return_value=ok([]))
+    async with make_client(clock, limiter=limiter) as client:
+        start = clock.now
+        assert await client.get(RECORDS) == []
+        assert await client.get("/2/zones") == []
+    assert other.call_count == 1
+    assert clock.now - start >= 20
 
 
 async def test_post_is_retried_on_429(api, client):
@@ -327,13 +399,28 @@ async def test_idempotent_is_retried_on_dropped_connection(api, client, method):
     assert route.call_count == 3
 
 
-async def test_transport_error_becomes_unavailable_after_retries(api, client, sleeps):
+async def test_unreachable_api_fails_soon_quietly_and_names_the_url(api, client, sleeps, caplog):
     route = api.get(RECORDS).mock(side_effect=httpx.ConnectError("connection refused"))
-    with pytest.raises(ApiUnavailable, match=r"ConnectError: connection refused\) after 3 retries") as info:
+    with caplog.at_level(logging.INFO), pytest.raises(ApiUnavailable) as info:
         await client.get(RECORDS)
     assert isinstance(info.value.__cause__, httpx.ConnectError)
-    assert route.call_count == 4
-    assert len(sleeps) == 3
+    # A refused connection gets a short budget (15 s), not the full one: the URL may simply be wrong.
+    assert sleeps == [0.5, 1.0, 2.0, 4.0]
+    assert route.call_count == 5
+    message = str(info.value)
+    assert message.startswith(f"GET {RECORDS}: the API at {DEFAULT_BASE_URL} could not be reached")
+    assert "ConnectError: connection refused" in message
+    assert "gave up after 4 retries over 7.5 s" in message
+    assert "check INFOMANIAK_API_URL" in message
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_zero_budget_never_retries(api):
+    route = api.get(RECORDS).mock(return_value=err(503, "maintenance"))
+    async with make_client(retry_budget=0) as client:
+        with pytest.raises(ApiUnavailable):
+            await client.get(RECORDS)
+    assert route.call_count == 1
 
 
 async def test_max_retries_zero_sends_once(api):
@@ -471,6 +558,58 @@ async def test_list_without_pagination_keys_is_returned_as_is(api, client):
     assert route.call_count == 1
 
 
+async def test_a_full_page_without_pagination_keys_is_followed(api, client):
+    # Before: exactly per_page items and no keys were taken as the whole list (silent truncation).
+    items = [{"id": i} for i in range(5)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page, size = int(request.url.params["page"]), int(request.url.params["per_page"])
+        return ok(items[(page - 1) * size : page * size])
+
+    route = api.get(RECORDS).mock(side_effect=handler)
+    assert await client.get_all(RECORDS, per_page=2) == items
+    assert route.call_count == 3
+    assert await client.get_all(RECORDS, per_page=5) == items  # full, then an empty page ends it
+    assert route.call_count == 5
+
+
+async def test_a_full_page_repeated_without_keys_is_refused(api, client):
+    # A server that ignores `page` and `per_page` and caps at 2: the list may be longer; say so.
+    route = api.get(RECORDS).mock(return_value=ok([{"id": 1}, {"id": 2}]))
+    with pytest.raises(ApiError, match="ignores `page`") as info:
+        await client.get_all(RECORDS, per_page=2)
+    assert "INFOMANIAK_PAGE_SIZE above 2" in str(info.value)
+    assert route.call_count == 2
+
+
+async def test_a_page_longer_than_asked_is_the_whole_list(api, client):
+    api.get(RECORDS).mock(return_value=ok([1, 2, 3]))
+    assert await client.get_all(RECORDS, per_page=2) == [1, 2, 3]
+
+
+async def test_get_all_asks_the_client_page_size(api):
+    route = api.get(RECORDS).mock(side_effect=paged(list(range(30))))
+    async with make_client(page_size=20) as client:
+        assert await client.get_all(RECORDS) == list(range(30))
+    assert [call.request.url.params["per_page"] for call in route.calls] == ["20", "20"]
+
+
+async def test_a_refused_page_size_falls_back_once_to_100(api, client):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if int(request.url.params["per_page"]) > 100:
+            return err(
+                422,
+                "validation_failed",
+                "invalid",
+                errors=[{"code": "max", "context": {"attribute": "per_page"}}],
+            )
+        return paged(list(range(150)))(request)
+
+    route = api.get(RECORDS).mock(side_effect=handler)
+    assert await client.get_all(RECORDS) == list(range(150))
+    assert [call.request.url.params["per_page"] for call in route.calls] == ["1000", "100", "100"]
+
+
 async def test_get_all_stops_on_an_empty_page(api, client, caplog):
     route = api.get(RECORDS).mock(
         side_effect=[ok([1, 2], total=10, page=1, pages=5), ok([], total=10, page=2, pages=5)]
@@ -488,7 +627,7 @@ async def test_get_all_refuses_a_server_that_ignores_page(api, client):
 
 
 async def test_get_all_has_a_hard_page_cap(api, client, monkeypatch):
-    monkeypatch.setattr(client_module, "MAX_PAGES", 3)
+    monkeypatch.setattr(pages_module, "MAX_PAGES", 3)
     route = api.get(RECORDS).mock(side_effect=lambda request: ok([1], pages=1000))
     with pytest.raises(ApiError, match="did not end after 3 pages"):
         await client.get_all(RECORDS, per_page=1)
@@ -538,26 +677,26 @@ async def test_cursor_pagination_refuses_a_repeating_cursor(api, client):
 # --- rate limit and settings -------------------------------------------------------------------
 
 
-async def test_requests_wait_for_the_token_bucket(api, client):
-    now = [0.0]
-    waits: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-
-    client._bucket = TokenBucket(60.0, burst=2, clock=lambda: now[0], sleep=fake_sleep)
+async def test_requests_wait_for_the_injected_limiter(api):
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(2, clock=clock, sleep=clock.sleep)
     api.get(RECORDS).mock(return_value=ok([]))
-    for _ in range(4):
-        await client.get(RECORDS)
-    assert waits == pytest.approx([1.0, 1.0])
+    start = clock.now
+    async with make_client(clock, limiter=limiter) as client:
+        for _ in range(5):
+            await client.get(RECORDS)
+    # Two per minute: requests 3-4 wait a window, request 5 another.
+    assert clock.now - start == pytest.approx(120.0)
+    assert limiter.waits == 2
 
 
-def test_default_client_limits_to_60_per_minute_with_a_full_burst():
+def test_default_client_limits_to_60_per_sliding_minute():
     client = InfomaniakClient(TOKEN)
-    assert client._bucket.rate_per_minute == 60.0
-    assert client._bucket.burst == 60.0
-    assert not InfomaniakClient(TOKEN, requests_per_minute=0)._bucket.enabled
+    assert client.limiter.limit == 60
+    assert client.limiter.window == 60.0
+    assert client.retry_budget == 300.0
+    assert client.page_size == 1000
+    assert not InfomaniakClient(TOKEN, requests_per_minute=0).limiter.enabled
 
 
 def test_empty_token_is_a_settings_error():
@@ -582,4 +721,4 @@ async def test_works_over_an_asgi_transport():
 
     async with make_client(base_url="http://sandbox", transport=httpx.ASGITransport(app=app)) as client:
         assert await client.get_all("/2/zones") == [1, 2]
-    assert seen == [("GET", "/2/zones", b"page=1&per_page=100")]
+    assert seen == [("GET", "/2/zones", b"page=1&per_page=1000")]

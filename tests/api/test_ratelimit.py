@@ -1,118 +1,134 @@
-"""TokenBucket, driven by a fake clock: no real sleeping and no timed assertions."""
+"""SlidingWindowLimiter on a virtual clock: no window ever holds more than N requests, however many wait."""
 
 from __future__ import annotations
+
+import random
 
 import anyio
 import anyio.lowlevel
 import pytest
 
-from reconciler.api import TokenBucket
+from reconciler.api import SlidingWindowLimiter, shared_limiter
+from tests.api.helpers import FakeClock, max_in_window
+
+pytestmark = pytest.mark.anyio
 
 
-class FakeClock:
-    """A clock that only moves when the bucket sleeps (or the test says so)."""
-
-    def __init__(self, *, advance: bool = True) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-        self.advance = advance
-        self.block = False
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if self.block:
-            await anyio.Event().wait()
-        if self.advance:
-            self.now += seconds
-        # Yield like a real sleep so concurrent callers interleave.
-        await anyio.lowlevel.checkpoint()
+def make_limiter(clock: FakeClock, limit: float = 60.0) -> SlidingWindowLimiter:
+    return SlidingWindowLimiter(limit, clock=clock, sleep=clock.sleep)
 
 
-def make_bucket(clock: FakeClock, rate: float = 60.0, burst: float | None = None) -> TokenBucket:
-    return TokenBucket(rate, burst, clock=clock, sleep=clock.sleep)
+def test_max_in_window_counts_like_the_server():
+    assert max_in_window([0.0, 59.9, 60.0]) == 2  # at 60.0 the request at 0.0 has left the window
+    assert max_in_window([0.0, 1.0, 2.0, 100.0]) == 3
+    assert max_in_window([]) == 0
 
 
-@pytest.mark.anyio
-async def test_burst_goes_through_without_waiting():
+async def test_a_full_window_goes_through_then_request_n_plus_1_waits_a_whole_window():
     clock = FakeClock()
-    bucket = make_bucket(clock, rate=60.0)
+    limiter = make_limiter(clock, 60)
+    start = clock.now
     for _ in range(60):
-        await bucket.acquire()
+        await limiter.acquire()
     assert clock.sleeps == []
+    await limiter.acquire()
+    # A token bucket would let request 61 out one second later, inside the same minute: a 429.
+    assert clock.now - start == pytest.approx(60.0)
+    assert limiter.waits == 1
 
 
-@pytest.mark.anyio
-async def test_waits_one_interval_per_request_once_the_burst_is_spent():
+async def test_sequential_requests_never_put_more_than_n_in_any_window():
     clock = FakeClock()
-    bucket = make_bucket(clock, rate=30.0, burst=2)
-    for _ in range(5):
-        await bucket.acquire()
-    # 30/min is one token every 2 s: two free, then three waits of 2 s.
-    assert clock.sleeps == pytest.approx([2.0, 2.0, 2.0])
-    assert clock.now == pytest.approx(6.0)
+    limiter = make_limiter(clock, 10)
+    sent: list[float] = []
+    rng = random.Random(7)
+    for _ in range(200):
+        await limiter.acquire()
+        sent.append(clock.now)
+        clock.now += rng.choice([0.0, 0.1, 1.0, 5.0])  # the caller's own work between requests
+    assert max_in_window(sent) == 10
+    assert len(sent) == 200
 
 
-@pytest.mark.anyio
-async def test_tokens_refill_with_time_up_to_the_burst():
+@pytest.mark.parametrize("limit", [1, 7, 60])
+async def test_concurrent_callers_fill_the_window_and_never_exceed_it(limit):
     clock = FakeClock()
-    bucket = make_bucket(clock, rate=60.0, burst=3)
-    for _ in range(3):
-        await bucket.acquire()
-    clock.now += 100.0  # a long pause refills to the burst, not beyond
-    for _ in range(3):
-        await bucket.acquire()
-    assert clock.sleeps == []
-    await bucket.acquire()
-    assert clock.sleeps == pytest.approx([1.0])
+    limiter = make_limiter(clock, limit)
+    sent: list[float] = []
+
+    async def caller(count: int) -> None:
+        for _ in range(count):
+            await limiter.acquire()
+            sent.append(clock.now)
+            await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(12):
+            tg.start_soon(caller, 15)
+    assert len(sent) == 180
+    assert max_in_window(sent) == limit
+    # Filled, not merely obeyed: every full window after the first sends exactly `limit`.
+    windows = -(-180 // limit)
+    assert max(sent) - min(sent) < windows * 60.0
 
 
-@pytest.mark.anyio
-async def test_concurrent_callers_queue_behind_each_other():
-    clock = FakeClock(advance=False)
-    bucket = make_bucket(clock, rate=60.0, burst=1)
-    await bucket.acquire()
+async def test_hold_stops_everyone_until_it_ends():
+    clock = FakeClock()
+    limiter = make_limiter(clock, 60)
+    start = clock.now
+    limiter.hold(7.5)
+    sent: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        sent.append(clock.now)
+
     async with anyio.create_task_group() as tg:
         for _ in range(3):
-            tg.start_soon(bucket.acquire)
-    assert sorted(clock.sleeps) == pytest.approx([1.0, 2.0, 3.0])
+            tg.start_soon(one)
+    assert min(sent) - start == pytest.approx(7.5)
 
 
-@pytest.mark.anyio
-async def test_cancelled_waiter_gives_its_slot_back():
+async def test_cancelled_waiter_takes_no_place_in_the_window():
     clock = FakeClock()
-    bucket = make_bucket(clock, rate=60.0, burst=1)
-    await bucket.acquire()
-    clock.block = True
+    blocked = anyio.Event()
+    stuck = [True]
+
+    async def sleep(seconds: float) -> None:
+        if stuck[0]:  # a waiter that never wakes, so that it can be cancelled mid-wait
+            blocked.set()
+            await anyio.Event().wait()
+        await clock.sleep(seconds)
+
+    limiter = SlidingWindowLimiter(1, clock=clock, sleep=sleep)
+    await limiter.acquire()
     async with anyio.create_task_group() as tg:
-        tg.start_soon(bucket.acquire)
-        while not clock.sleeps:
-            await anyio.lowlevel.checkpoint()
+        tg.start_soon(limiter.acquire)
+        await blocked.wait()
         tg.cancel_scope.cancel()
-    clock.block = False
-    clock.sleeps.clear()
-    await bucket.acquire()
-    assert clock.sleeps == pytest.approx([1.0])
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("rate", [0, -1])
-async def test_zero_or_negative_rate_disables_the_limiter(rate):
-    clock = FakeClock()
-    bucket = make_bucket(clock, rate=rate)
-    assert not bucket.enabled
-    for _ in range(1000):
-        await bucket.acquire()
+    stuck[0] = False
+    clock.now += 60.0
+    await limiter.acquire()  # the cancelled caller took nothing: this one passes at once
     assert clock.sleeps == []
 
 
-def test_default_burst_equals_the_per_minute_rate():
-    assert TokenBucket(60.0).burst == 60.0
-    assert TokenBucket(60.0, burst=5).burst == 5.0
+@pytest.mark.parametrize("limit", [0, -1])
+async def test_zero_or_negative_limit_turns_the_limiter_off(limit):
+    clock = FakeClock()
+    limiter = make_limiter(clock, limit)
+    assert not limiter.enabled
+    for _ in range(1000):
+        await limiter.acquire()
+    assert clock.sleeps == []
 
 
-def test_burst_below_one_is_a_bug():
-    with pytest.raises(ValueError, match="burst"):
-        TokenBucket(60.0, burst=0.5)
+def test_a_limit_below_one_is_refused():
+    with pytest.raises(ValueError, match="below 1"):
+        SlidingWindowLimiter(0.5)
+
+
+def test_one_limiter_per_token_and_url_in_the_process():
+    first = shared_limiter("tok-a", "https://api.example.test", 60)
+    assert shared_limiter("tok-a", "https://api.example.test/", 60) is first
+    assert shared_limiter("tok-b", "https://api.example.test", 60) is not first
+    assert shared_limiter("tok-a", "http://127.0.0.1:9", 60) is not first
