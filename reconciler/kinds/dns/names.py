@@ -1,12 +1,15 @@
 """Record names and host names: relative owner names as keys, absolute targets with their trailing dot.
 
 YAML names are relative to the zone (``''``/``@``/``.`` for the apex); host-name values are absolute and must
-end with a dot in YAML, while the API returns them without it. Both are lowercased and IDNA-encoded.
+end with a dot in YAML, while the API returns them without it. Both are lowercased and
+IDNA-encoded (IDNA 2008 with UTS #46 mapping, through the ``idna`` package).
 """
 
 from __future__ import annotations
 
 import re
+
+import idna
 
 APEX = "@"
 """The apex in keys and plans; YAML writes it ``''`` and the API ``.``."""
@@ -18,10 +21,12 @@ _LABEL = re.compile(r"[a-z0-9_-]{1,63}")
 def _ascii_label(label: str, name: str) -> str:
     if label.isascii():
         return label
+    # IDNA 2008 with UTS #46 mapping (non-transitional), as octoDNS and browsers do. Python's "idna" codec
+    # is IDNA 2003: it maps "straße" to "strasse" (another domain) and lets joiners through.
     try:
-        return label.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"{name!r}: label {label!r} cannot be IDNA-encoded") from None
+        return idna.encode(label, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(f"{name!r}: label {label!r} is not a valid internationalised name ({exc})") from None
 
 
 def _labels(name: str, *, wildcard: bool) -> str:

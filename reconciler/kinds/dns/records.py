@@ -31,16 +31,50 @@ _CHUNK = r'"(?:[^"\\]|\\.)*"'
 _CHUNKS = re.compile(rf"{_CHUNK}(?:\s+{_CHUNK})*", re.DOTALL)
 _CHUNK_BODY = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 _ESCAPE = re.compile(r"\\(\d{3}|.)", re.DOTALL)
+# Outside quotes only octoDNS's "\;" and byte escapes are read: other backslashes stay as written.
+_PLAIN_ESCAPE = re.compile(r"\\(\d{3}|;)")
+
+TXT_MAX_RDATA = 65_535
+"""Bytes of RDATA a TXT record can hold: each chunk of up to 255 bytes costs one more for its length."""
 
 
-def _unescape(text: str) -> str:
-    def one(match: re.Match[str]) -> str:
+def _unescape_bytes(text: str, pattern: re.Pattern[str] = _ESCAPE) -> bytes:
+    """Presentation text → its bytes: ``\\DDD`` is one byte (RFC 1035 §5.1), ``\\X`` is X."""
+    out = bytearray()
+    position = 0
+    for match in pattern.finditer(text):
+        out += text[position : match.start()].encode("utf-8", "surrogatepass")
         code = match.group(1)
-        if len(code) == 3 and code.isdigit() and int(code) < 256:
-            return chr(int(code))
-        return code
+        if len(code) == 3 and code.isdigit():
+            if int(code) > 255:
+                raise ValueError(f"\\{code} is not a byte escape: \\DDD takes 000 to 255")
+            out.append(int(code))
+        else:
+            out += code.encode("utf-8", "surrogatepass")
+        position = match.end()
+    out += text[position:].encode("utf-8", "surrogatepass")
+    return bytes(out)
 
-    return _ESCAPE.sub(one, text)
+
+def _utf8(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"the \\DDD escapes of {shown[:40]!r} do not spell UTF-8 text (byte {exc.start}); "
+            "write the characters themselves"
+        ) from None
+
+
+def _unescape(text: str, pattern: re.Pattern[str] = _ESCAPE) -> str:
+    """Presentation text → logical text; the bytes are UTF-8, so ``caf\\195\\169`` is ``café``."""
+    return text if "\\" not in text else _utf8(_unescape_bytes(text, pattern), text)
+
+
+def txt_rdata_size(text: str) -> int:
+    """Size of a logical TXT text on the wire: its UTF-8 bytes in chunks of 255, each with a length byte."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return size + max(1, -(-size // 255))
 
 
 def _quote(text: str) -> str:
@@ -54,11 +88,12 @@ def txt_text(raw: str) -> str:
     """
     stripped = raw.strip()
     if _CHUNKS.fullmatch(stripped):
-        return "".join(_unescape(part) for part in _CHUNK_BODY.findall(stripped))
+        # Bytes first, then UTF-8: a character's bytes may be split over two chunks.
+        return _utf8(b"".join(_unescape_bytes(part) for part in _CHUNK_BODY.findall(stripped)), stripped)
     if len(stripped) >= 2 and stripped[0] == stripped[-1] == '"':
         # Quotes inside that are not presentation syntax (older API output): drop only the outer pair.
         raw = stripped[1:-1]
-    return raw.replace("\\;", ";")
+    return _unescape(raw, _PLAIN_ESCAPE)
 
 
 def txt_canonical(text: str) -> str:
@@ -70,6 +105,12 @@ def _txt_value(raw: str, *, api: bool) -> str:
     text = txt_text(raw)
     if not text and not api:
         raise ValueError("a TXT value must not be empty")
+    size = txt_rdata_size(text)
+    if size > TXT_MAX_RDATA:
+        raise ValueError(
+            f"a TXT value holds at most {TXT_MAX_RDATA:,} bytes of record data (DNS's limit); this one "
+            f"needs {size:,}: split it over several records or names"
+        )
     return txt_canonical(text)
 
 

@@ -7,6 +7,7 @@ reduced to before diffing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Annotated, Any, Self
 
@@ -240,26 +241,51 @@ def _check_name(
     ]
 
 
+def natural_key(text: str) -> tuple[str | int, ...]:
+    """octoDNS's default key order (natsort's): runs of digits compare as numbers (``a2`` before ``a10``).
+
+    octoDNS's ``YamlProvider`` refuses a file whose mapping keys are not in this order, at every level.
+    """
+    parts: list[str | int] = [
+        int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", text))
+    ]
+    if parts and parts[-1] == "":
+        parts.pop()
+    return tuple(parts)
+
+
+def _sorted_mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: mapping[key] for key in sorted(mapping, key=natural_key)}
+
+
 def render_zone(objects: Iterable[DesiredObject | LiveObject]) -> dict[str, Any]:
-    """The octoDNS document of record sets: apex (``''``) first; per name a mapping or a type-sorted list."""
+    """The octoDNS document of record sets, every mapping in octoDNS's key order (apex ``''`` first).
+
+    Per name a mapping, or a type-sorted list when the name holds several types.
+    """
     by_name: dict[str, list[RecordSet]] = {}
     for obj in objects:
         by_name.setdefault(obj.key[0], []).append(as_record_set(obj.spec))
     document: dict[str, Any] = {}
-    for name in sorted(by_name, key=lambda name: (name != APEX, name)):
+    for name in by_name:
         entries = [_render_record(spec) for spec in sorted(by_name[name], key=lambda spec: spec.type)]
         document["" if name == APEX else name] = entries[0] if len(entries) == 1 else entries
-    return document
+    return _sorted_mapping(document)
 
 
 def _render_record(spec: RecordSet) -> dict[str, Any]:
-    values = [value_to_yaml(spec.type, value) for value in spec.values]
+    values = [_yaml_value(spec.type, value) for value in spec.values]
     entry: dict[str, Any] = {"type": spec.type, "ttl": spec.ttl}
     if len(values) == 1:
         entry["value"] = values[0]
     else:
         entry["values"] = values
-    return entry
+    return _sorted_mapping(entry)
+
+
+def _yaml_value(rtype: str, value: str) -> Any:
+    rendered = value_to_yaml(rtype, value)
+    return _sorted_mapping(rendered) if isinstance(rendered, Mapping) else rendered
 
 
 def zone_schema() -> dict[str, Any]:
