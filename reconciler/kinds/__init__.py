@@ -17,13 +17,17 @@ from reconciler.kinds.base import (
 )
 from reconciler.kinds.dns import KIND as DNS
 from reconciler.kinds.mail_aliases import KIND as MAIL_ALIASES
+from reconciler.kinds.mail_forwarding import KIND as MAIL_FORWARDING
 from reconciler.kinds.mailbox_security import KIND as MAILBOX_SECURITY
 from reconciler.kinds.share_links import KIND as SHARE_LINKS
 from reconciler.kinds.tags import KIND as TAGS
 from reconciler.kinds.teams import KIND as TEAMS
 
 REGISTRY: tuple[Kind, ...] = tuple(
-    sorted((DNS, MAIL_ALIASES, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS), key=lambda kind: kind.apply_order)
+    sorted(
+        (DNS, MAIL_ALIASES, MAIL_FORWARDING, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS),
+        key=lambda kind: kind.apply_order,
+    )
 )
 
 

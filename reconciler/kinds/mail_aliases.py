@@ -25,6 +25,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from reconciler.api.paths import segment
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
@@ -313,7 +314,7 @@ def _row(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
 
 async def _release(ctx: RunContext, hosting: int, name: str, alias: str) -> None:
     """Delete one alias of a mailbox, and keep the run's copy of the mailbox list in step."""
-    await ctx.client.delete(f"/1/mail_hostings/{hosting}/mailboxes/{name}/aliases/{alias}")
+    await ctx.client.delete(f"{_aliases_path(hosting, name)}/{segment(alias)}")
     row = _row(await mailboxes(ctx, hosting), name)
     row["aliases"] = [a for a in row.get("aliases") or [] if a != alias]
 
@@ -330,8 +331,12 @@ async def _put(ctx: RunContext, hosting: int, name: str, spec: SpecModel) -> Non
         for row in rows:
             if str(row["mailbox_name"]) != name and alias in (row.get("aliases") or []):
                 await _release(ctx, hosting, str(row["mailbox_name"]), alias)
-    await ctx.client.put(f"/1/mail_hostings/{hosting}/mailboxes/{name}/aliases", json=body)
+    await ctx.client.put(_aliases_path(hosting, name), json=body)
     _row(rows, name)["aliases"] = list(body["aliases"])
+
+
+def _aliases_path(hosting: int, name: str) -> str:
+    return f"/1/mail_hostings/{segment(hosting)}/mailboxes/{segment(name)}/aliases"
 
 
 def _native(live: LiveObject) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from reconciler.api.paths import segment
 from reconciler.errors import PlanError
 from reconciler.kinds.base import RunContext
 from reconciler.kinds.mapping_file import FilePerScope, shown
@@ -99,7 +100,9 @@ async def mailboxes(ctx: RunContext, hosting: int) -> list[dict[str, Any]]:
     cache_key = f"mail/mailboxes/{hosting}"
     cached = ctx.cache.get(cache_key)
     if cached is None:
-        cached = await ctx.client.get_all(f"/1/mail_hostings/{hosting}/mailboxes", params={"with": "aliases"})
+        cached = await ctx.client.get_all(
+            f"/1/mail_hostings/{segment(hosting)}/mailboxes", params={"with": "aliases"}
+        )
         ctx.cache[cache_key] = cached
     rows: list[dict[str, Any]] = cached
     return rows

@@ -28,6 +28,7 @@ ALIAS_MAX = 64
 FORWARDING_MAX = 100
 """``maxItems`` of ``redirect_addresses`` in the spec."""
 
+_FORWARDING = "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/forwarding_addresses"
 _ALIAS = re.compile(r"[a-z0-9._+-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 
@@ -123,6 +124,141 @@ async def delete_alias(request: Request) -> Response:
     return success(True)
 
 
+# -- forwarding ---------------------------------------------------------------------------------------------
+
+
+def _options(request: Request, mailbox: dict[str, Any]) -> dict[str, bool]:
+    """The forwarding flags of a mailbox, kept out of the stored mailbox so its views never show them."""
+    state, hosting = _hosting(request)
+    by_hosting: dict[str, dict[str, dict[str, bool]]] = state.data.setdefault("mail_forwarding_options", {})
+    stored = by_hosting.setdefault(str(hosting["id"]), {})
+    return stored.setdefault(
+        str(mailbox["mailbox_name"]), {"has_dont_deliver": False, "has_forward_spam": False}
+    )
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _set_forwarding(mailbox: dict[str, Any], addresses: list[str]) -> None:
+    mailbox["redirection"] = addresses
+    mailbox["has_redirection"] = bool(addresses)
+
+
+async def show_forwarding(request: Request) -> Response:
+    _, _, mailbox = _mailbox(request)
+    options = _options(request, mailbox)
+    addresses = list(mailbox.get("redirection") or [])
+    return success(
+        {
+            "is_enabled": _flag(bool(addresses)),
+            # Sic: the spec's answer spells it with one "d", its request bodies with two.
+            "redirect_adresses": [{"email": a, "email_idn": a} for a in addresses],
+            "has_dont_deliver": _flag(options["has_dont_deliver"]),
+            "has_forward_spam": _flag(options["has_forward_spam"]),
+        }
+    )
+
+
+def _address(field: str, raw: Any, own: str, errors: list[dict[str, Any]]) -> str | None:
+    if not isinstance(raw, str) or not _EMAIL.fullmatch(raw.strip().lower()):
+        errors.append(
+            field_error(field, "validation_rule_email", f"The {field} must be a valid email address.")
+        )
+        return None
+    address = raw.strip().lower()
+    if address == own:
+        errors.append(field_error(field, "validation_rule_different", "A mailbox cannot forward to itself."))
+        return None
+    return address
+
+
+def _own_address(request: Request, mailbox: dict[str, Any]) -> str:
+    _, hosting = _hosting(request)
+    return f"{mailbox['mailbox_name']}@{hosting.get('main_fqdn') or hosting['customer_name']}"
+
+
+async def update_forwarding(request: Request) -> Response:
+    _, _, mailbox = _mailbox(request)
+    body = await read_body(request)
+    errors: list[dict[str, Any]] = []
+    flags: dict[str, bool] = {}
+    for field in ("has_dont_deliver", "has_forward_spam", "is_enabled"):
+        if field in body:
+            if isinstance(body[field], bool):
+                flags[field] = body[field]
+            else:
+                errors.append(
+                    field_error(field, "validation_rule_boolean", f"The {field} must be true or false.")
+                )
+    addresses: list[str] | None = None
+    if "redirect_addresses" in body:
+        raw = body["redirect_addresses"]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= FORWARDING_MAX:
+            errors.append(
+                field_error(
+                    "redirect_addresses", "validation_rule_between", f"Give 1 to {FORWARDING_MAX} addresses."
+                )
+            )
+        else:
+            own = _own_address(request, mailbox)
+            addresses = []
+            for index, item in enumerate(raw):
+                address = _address(f"redirect_addresses.{index}", item, own, errors)
+                if address is not None and address not in addresses:
+                    addresses.append(address)
+    if errors:
+        raise validation_failed(errors)
+    options = _options(request, mailbox)
+    for field in ("has_dont_deliver", "has_forward_spam"):
+        if field in flags:
+            options[field] = flags[field]
+    if flags.get("is_enabled") is False:
+        _set_forwarding(mailbox, [])  # the spec: "setting it to false drop all the existing adresses"
+    elif addresses is not None:
+        _set_forwarding(mailbox, addresses)
+    return success(True)
+
+
+async def add_forwarding(request: Request) -> Response:
+    _, _, mailbox = _mailbox(request)
+    errors: list[dict[str, Any]] = []
+    address = _address(
+        "redirect_address",
+        (await read_body(request)).get("redirect_address"),
+        _own_address(request, mailbox),
+        errors,
+    )
+    current = list(mailbox.get("redirection") or [])
+    if address is not None and len(current) >= FORWARDING_MAX and address not in current:
+        errors.append(
+            field_error("redirect_address", "validation_rule_max", "Too many forwarding addresses.")
+        )
+    if errors:
+        raise validation_failed(errors)
+    assert address is not None
+    if address not in current:
+        _set_forwarding(mailbox, [*current, address])
+    return success(True)
+
+
+async def delete_all_forwarding(request: Request) -> Response:
+    _, _, mailbox = _mailbox(request)
+    _set_forwarding(mailbox, [])
+    return success(True)
+
+
+async def delete_forwarding(request: Request) -> Response:
+    _, _, mailbox = _mailbox(request)
+    address = str(request.path_params["redirect_addresses"]).strip().lower()
+    current = list(mailbox.get("redirection") or [])
+    if address not in current:
+        raise not_found("RedirectionAddress")
+    _set_forwarding(mailbox, [a for a in current if a != address])
+    return success(True)
+
+
 ROUTES = [
     ApiRoute(
         "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/aliases", list_aliases, scope="mail"
@@ -145,4 +281,9 @@ ROUTES = [
         methods=("DELETE",),
         scope="mail",
     ),
+    ApiRoute(_FORWARDING, show_forwarding, scope="mail"),
+    ApiRoute(_FORWARDING, update_forwarding, methods=("PUT",), scope="mail"),
+    ApiRoute(_FORWARDING, add_forwarding, methods=("POST",), scope="mail"),
+    ApiRoute(_FORWARDING, delete_all_forwarding, methods=("DELETE",), scope="mail"),
+    ApiRoute(f"{_FORWARDING}/{{redirect_addresses}}", delete_forwarding, methods=("DELETE",), scope="mail"),
 ]

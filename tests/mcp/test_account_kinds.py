@@ -22,3 +22,17 @@ async def test_mail_aliases_live_get_and_desired_set(server: ReconcilerServer, s
     assert not added.is_error and "state/mail/example.ch.aliases.yaml" in text_of(added)
     assert "sales@example.ch:" in text_of(shown) and "orders" in text_of(shown)
     assert "orders" in (state_dir / "mail" / "example.ch.aliases.yaml").read_text()
+
+
+async def test_mail_forwarding_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
+    args = {"kind": "mail_forwarding", "scope": "example.ch", "key": "ceo@example.ch"}
+    async with client(server, "auto") as c:
+        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mail_forwarding", "scope": "example.ch"})
+        added = await c.call_tool(
+            ToolName.DESIRED_SET.value, {**args, "spec": {"to": ["assistant@example.ch"]}}
+        )
+        refused = await c.call_tool(ToolName.DESIRED_SET.value, {**args, "spec": {"to": "not a list"}})
+    assert "sales@example.ch:" in text_of(live) and "crm@partner.example" in text_of(live)
+    assert not added.is_error and "state/mail/example.ch.forwarding.yaml" in text_of(added)
+    assert refused.is_error
+    assert "assistant@example.ch" in (state_dir / "mail" / "example.ch.forwarding.yaml").read_text()

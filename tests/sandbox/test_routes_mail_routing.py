@@ -90,3 +90,76 @@ async def test_post_refuses_an_alias_over_the_hosting_limit(state, client):
     assert field_errors(await client.post(f"{MAILBOXES}/info/aliases", json={"alias": "x"})) == [
         ("alias", "validation_rule_max")
     ]
+
+
+# -- forwarding ---------------------------------------------------------------------------------------------
+
+FORWARDING = "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/forwarding_addresses"
+
+
+async def test_forwarding_answer_matches_the_spec(client, openapi):
+    body = (await client.get(f"{MAILBOXES}/noreply/forwarding_addresses")).json()
+    validate(openapi, FORWARDING, "get", 200, body)
+    assert body["data"] == {
+        "is_enabled": "1",
+        "redirect_adresses": [{"email": "it@example.ch", "email_idn": "it@example.ch"}],
+        "has_dont_deliver": "1",
+        "has_forward_spam": "0",
+    }
+    off = (await client.get(f"{MAILBOXES}/ceo/forwarding_addresses")).json()
+    validate(openapi, FORWARDING, "get", 200, off)
+    assert (off["data"]["is_enabled"], off["data"]["redirect_adresses"]) == ("0", [])
+
+
+async def test_put_sets_the_list_and_flags_and_the_mailbox_view_follows(state, client, openapi):
+    request = {
+        "is_enabled": True,
+        "redirect_addresses": ["Assistant@example.ch"],
+        "has_dont_deliver": True,
+        "has_forward_spam": False,
+    }
+    validate_request(openapi, FORWARDING, "put", request)
+    body = (await client.put(f"{MAILBOXES}/ceo/forwarding_addresses", json=request)).json()
+    validate(openapi, FORWARDING, "put", 200, body)
+    data = (await client.get(f"{MAILBOXES}/ceo/forwarding_addresses")).json()["data"]
+    assert (data["redirect_adresses"][0]["email"], data["has_dont_deliver"]) == ("assistant@example.ch", "1")
+    view = (await client.get(f"{MAILBOXES}/ceo")).json()["data"]
+    assert (view["has_redirection"], view["redirection"]) == (True, ["assistant@example.ch"])
+    assert "has_dont_deliver" not in view and "forwarding_options" not in stored(state, "ceo")
+
+
+async def test_disabling_drops_every_address(state, client, openapi):
+    validate_request(openapi, FORWARDING, "put", {"is_enabled": False})
+    await client.put(f"{MAILBOXES}/sales/forwarding_addresses", json={"is_enabled": False})
+    assert (stored(state, "sales")["redirection"], stored(state, "sales")["has_redirection"]) == ([], False)
+
+
+async def test_post_adds_and_deletes_remove_one_or_all(state, client, openapi):
+    validate_request(openapi, FORWARDING, "post", {"redirect_address": "b@x.example"})
+    await client.post(f"{MAILBOXES}/sales/forwarding_addresses", json={"redirect_address": "b@x.example"})
+    assert stored(state, "sales")["redirection"] == ["crm@partner.example", "b@x.example"]
+    one = (await client.delete(f"{MAILBOXES}/sales/forwarding_addresses/crm@partner.example")).json()
+    validate(openapi, f"{FORWARDING}/{{redirect_addresses}}", "delete", 200, one)
+    assert stored(state, "sales")["redirection"] == ["b@x.example"]
+    every = (await client.delete(f"{MAILBOXES}/sales/forwarding_addresses")).json()
+    validate(openapi, FORWARDING, "delete", 200, every)
+    assert stored(state, "sales")["has_redirection"] is False
+    missing = await client.delete(f"{MAILBOXES}/sales/forwarding_addresses/crm@partner.example")
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"redirect_addresses": []}, [("redirect_addresses", "validation_rule_between")]),
+        ({"redirect_addresses": ["nope"]}, [("redirect_addresses.0", "validation_rule_email")]),
+        (
+            {"redirect_addresses": ["sales@example.ch"]},
+            [("redirect_addresses.0", "validation_rule_different")],
+        ),
+        ({"is_enabled": "yes"}, [("is_enabled", "validation_rule_boolean")]),
+    ],
+)
+async def test_put_refuses_bad_bodies_and_changes_nothing(state, client, body, expected):
+    assert field_errors(await client.put(f"{MAILBOXES}/sales/forwarding_addresses", json=body)) == expected
+    assert stored(state, "sales")["redirection"] == ["crm@partner.example"]
