@@ -1,6 +1,6 @@
 """The mail_aliases kind: the aliases of each mailbox, one file per mail hosting.
 
-``state/mail/<domain>.aliases.yaml`` maps full mailbox addresses to the aliases that also deliver to them
+``state/mail/aliases/<domain>.yaml`` maps full mailbox addresses to the aliases that also deliver to them
 (docs/format-mail.md)::
 
     info@example.ch:
@@ -36,7 +36,7 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.mail_hosting import (
-    ALIASES_SUFFIX,
+    MAIL_DIRECTORY,
     discover_domains,
     file_domain,
     hosting_id,
@@ -57,7 +57,7 @@ from reconciler.kinds.mapping_file import (
 )
 
 KIND_NAME = "mail_aliases"
-FILES = mail_files(ALIASES_SUFFIX)
+FILES = mail_files("aliases")
 ALIAS_MAX = 64
 """``maxLength`` of an alias in the spec's request bodies."""
 
@@ -190,7 +190,7 @@ class MailAliasesKind(FilesFromLayout):
     """The aliases of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
-    directory: ClassVar[str] = FILES.directory
+    directory: ClassVar[str] = MAIL_DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = MailboxAliases
     apply_order: ClassVar[int] = 42
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
@@ -198,12 +198,12 @@ class MailAliasesKind(FilesFromLayout):
 
     # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
-        return parse_file(document, source, domain=file_domain(source.file, ALIASES_SUFFIX))
+        return parse_file(document, source, domain=file_domain(source.file))
 
     def file_schema(self) -> dict[str, Any]:
         return mapping_schema(
             MailboxAliases,
-            title="Mailbox aliases file (state/mail/<domain>.aliases.yaml)",
+            title="Mailbox aliases file (state/mail/aliases/<domain>.yaml)",
             description="Full mailbox addresses of the mail hosting mapped to their aliases. A mailbox "
             "absent from the file has no alias. See docs/format-mail.md.",
             property_names={"pattern": r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+"},

@@ -1,6 +1,6 @@
 """The mail_forwarding kind: where each mailbox forwards its mail, one file per mail hosting.
 
-``state/mail/<domain>.forwarding.yaml`` maps full mailbox addresses to their forwarding
+``state/mail/forwarding/<domain>.yaml`` maps full mailbox addresses to their forwarding
 (docs/format-mail.md)::
 
     sales@example.ch:
@@ -37,7 +37,7 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.mail_hosting import (
-    FORWARDING_SUFFIX,
+    MAIL_DIRECTORY,
     discover_domains,
     file_domain,
     hosting_id,
@@ -58,7 +58,7 @@ from reconciler.kinds.mapping_file import (
 )
 
 KIND_NAME = "mail_forwarding"
-FILES = mail_files(FORWARDING_SUFFIX)
+FILES = mail_files("forwarding")
 FORWARDING_MAX = 100
 """``maxItems`` of ``redirect_addresses`` in the spec (1 on a starter pack, which the API enforces)."""
 
@@ -195,7 +195,7 @@ class MailForwardingKind(FilesFromLayout):
     """Forwarding of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
-    directory: ClassVar[str] = FILES.directory
+    directory: ClassVar[str] = MAIL_DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = MailboxForwarding
     apply_order: ClassVar[int] = 44
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
@@ -203,12 +203,12 @@ class MailForwardingKind(FilesFromLayout):
 
     # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
-        return parse_file(document, source, domain=file_domain(source.file, FORWARDING_SUFFIX))
+        return parse_file(document, source, domain=file_domain(source.file))
 
     def file_schema(self) -> dict[str, Any]:
         return mapping_schema(
             MailboxForwarding,
-            title="Mailbox forwarding file (state/mail/<domain>.forwarding.yaml)",
+            title="Mailbox forwarding file (state/mail/forwarding/<domain>.yaml)",
             description="Full mailbox addresses of the mail hosting mapped to where they forward their "
             "mail. A mailbox absent from the file does not forward. See docs/format-mail.md.",
             property_names={"pattern": r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+"},

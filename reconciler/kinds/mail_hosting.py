@@ -1,11 +1,13 @@
 """What the mail kinds share: their files in ``state/mail/``, the mail hosting of a domain, its mailboxes.
 
-Each mail kind has one file per mail hosting, all in ``state/mail/`` so that a domain's mail configuration
-sits together (docs/format-mail.md explains the choice)::
+Each mail kind has one file per mail hosting, named after its domain, in its own folder under
+``state/mail/`` (docs/format-mail.md explains the choice)::
 
-    mail/example.ch.yaml              mailbox_security (no suffix)
-    mail/example.ch.aliases.yaml      mail_aliases
-    mail/example.ch.forwarding.yaml   mail_forwarding
+    mail/example.ch.yaml              mailbox_security
+    mail/aliases/example.ch.yaml      mail_aliases
+    mail/forwarding/example.ch.yaml   mail_forwarding
+
+All of them answer the target ``mail/example.ch`` (their ``directory`` is ``mail``).
 
 The lookups are cached per run in ``RunContext.cache``, so a plan of every mail kind reads the product list
 once and each hosting's mailbox list once.
@@ -22,10 +24,7 @@ from reconciler.kinds.base import RunContext
 from reconciler.kinds.mapping_file import FilePerScope, shown
 
 MAIL_DIRECTORY = "mail"
-ALIASES_SUFFIX = ".aliases"
-FORWARDING_SUFFIX = ".forwarding"
-MAIL_SUFFIXES: tuple[str, ...] = (ALIASES_SUFFIX, FORWARDING_SUFFIX)
-"""File-name suffixes of the mail kinds other than mailbox_security (which has none)."""
+"""The ``directory`` of every mail kind, the head of the target ``mail/example.ch``."""
 
 _HOSTINGS_CACHE = "mail/hostings"
 
@@ -35,21 +34,19 @@ def mail_domain(text: str) -> str:
     return text.strip().lower().rstrip(".")
 
 
-def mail_files(suffix: str) -> FilePerScope:
-    """The layout of the mail kind whose files end in ``<suffix>.yaml``."""
+def mail_files(folder: str) -> FilePerScope:
+    """The layout of the mail kind whose files are ``mail/<folder>/<domain>.yaml``."""
     return FilePerScope(
-        MAIL_DIRECTORY,
+        f"{MAIL_DIRECTORY}/{folder}",
         mail_domain,
-        duplicate=f"two files hold the {suffix.lstrip('.')} of mail hosting {{scope!r}}: {{first}} and "
-        "{second}",
+        duplicate=f"two files hold the {folder} of mail hosting {{scope!r}}: {{first}} and {{second}}",
         rule="mail-duplicate-file",
-        suffix=suffix,
     )
 
 
-def file_domain(file: str, suffix: str) -> str:
-    """The mail hosting a file holds: ``example.ch`` for ``…/mail/example.ch.aliases.yaml``."""
-    return mail_domain(Path(file).name.removesuffix(".yaml").removesuffix(suffix))
+def file_domain(file: str) -> str:
+    """The mail hosting a file holds: ``example.ch`` for ``…/mail/aliases/example.ch.yaml``."""
+    return mail_domain(Path(file).stem)
 
 
 async def hostings(ctx: RunContext) -> list[dict[str, Any]]:

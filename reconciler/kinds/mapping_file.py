@@ -54,38 +54,20 @@ class FilePerScope:
 
     ``duplicate`` is the message when two files normalise to one scope, with ``{scope}``, ``{first}`` and
     ``{second}`` (the file names) to fill in.
-
-    Several kinds may share a folder when each names its files with its own ``suffix``
-    (``mail/example.ch.aliases.yaml`` next to ``mail/example.ch.yaml``); the kind without a suffix lists the
-    others' in ``other_suffixes`` so that it never reads their files as scopes of its own.
     """
 
     directory: str
     scope_of: Callable[[str], str]
     duplicate: str
     rule: str
-    suffix: str = ""
-    other_suffixes: tuple[str, ...] = ()
-
-    def stem_of(self, path: Path) -> str | None:
-        """The scope part of a file name (``example.ch`` of ``example.ch.aliases.yaml``), None if not ours."""
-        stem = path.name.removesuffix(".yaml")
-        if self.suffix:
-            return (
-                stem.removesuffix(self.suffix) if stem.endswith(self.suffix) and stem != self.suffix else None
-            )
-        return None if any(stem.endswith(other) for other in self.other_suffixes) else stem
 
     def scope_files(self, state_dir: Path) -> dict[str, Path]:
         folder = state_dir / self.directory
         files: dict[str, Path] = {}
         if not folder.is_dir():
             return files
-        for path in sorted(folder.glob(f"*{self.suffix}.yaml")):
-            stem = self.stem_of(path)
-            if stem is None:
-                continue
-            scope = self.scope_of(stem)
+        for path in sorted(folder.glob("*.yaml")):
+            scope = self.scope_of(path.stem)
             if scope in files:
                 message = self.duplicate.format(scope=scope, first=files[scope].name, second=path.name)
                 raise DesiredStateError([Reason(str(path), None, None, "", message, self.rule)])
@@ -94,7 +76,7 @@ class FilePerScope:
 
     def new_path(self, state_dir: Path, scope: str) -> Path:
         """The file a scope gets when it has none yet: named after the normalised scope."""
-        return state_dir / self.directory / f"{self.scope_of(scope)}{self.suffix}.yaml"
+        return state_dir / self.directory / f"{self.scope_of(scope)}.yaml"
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
         """The scope's file: an existing one keeps its own spelling (``Demo Drive.yaml``), else a new one."""

@@ -31,7 +31,7 @@ from tests.kinds.helpers import (
 )
 
 HOSTING = 2300101
-FILE = "state/mail/example.ch.aliases.yaml"
+FILE = "state/mail/aliases/example.ch.yaml"
 MAILBOXES = f"/1/mail_hostings/{HOSTING}/mailboxes"
 
 pytestmark = pytest.mark.anyio
@@ -51,10 +51,10 @@ def normalized(document: Any) -> dict[str, Any]:
 def test_registered_with_its_own_files_next_to_mailbox_security(tmp_path):
     assert isinstance(KIND, Kind) and KIND in all_kinds() and get_kind("mail_aliases") is KIND
     assert {t.kind for t in parse_targets(["mail/example.ch"])} >= {"mail_aliases", "mailbox_security"}
-    write_state(tmp_path, {"mail/example.ch.yaml": "{}\n", "mail/example.ch.aliases.yaml": "{}\n"})
-    assert KIND.scope_files(tmp_path) == {"example.ch": tmp_path / "mail" / "example.ch.aliases.yaml"}
+    write_state(tmp_path, {"mail/example.ch.yaml": "{}\n", "mail/aliases/example.ch.yaml": "{}\n"})
+    assert KIND.scope_files(tmp_path) == {"example.ch": tmp_path / "mail" / "aliases" / "example.ch.yaml"}
     assert MAILBOX_SECURITY.scope_files(tmp_path) == {"example.ch": tmp_path / "mail" / "example.ch.yaml"}
-    assert KIND.path_for(tmp_path, "Example.CH") == tmp_path / "mail" / "example.ch.aliases.yaml"
+    assert KIND.path_for(tmp_path, "Example.CH") == tmp_path / "mail" / "aliases" / "example.ch.yaml"
 
 
 def test_aliases_are_a_set_of_local_parts_however_written():
@@ -160,7 +160,7 @@ sales@example.ch:
 
 
 async def test_plan_apply_converges(tmp_path, sandbox):
-    write_state(tmp_path / "state", {"mail/example.ch.aliases.yaml": DESIRED})
+    write_state(tmp_path / "state", {"mail/aliases/example.ch.yaml": DESIRED})
     first, report, second = await engine_run(tmp_path, sandbox, ["mail_aliases"])
     assert lines(first, "mail_aliases") == [
         "delete support@example.ch",
@@ -175,7 +175,7 @@ async def test_plan_apply_converges(tmp_path, sandbox):
 
 async def test_a_missing_mailbox_or_an_alias_that_is_a_mailbox_stops_the_plan(tmp_path, sandbox):
     text = "ghost@example.ch:\n  aliases: [boo]\ninfo@example.ch:\n  aliases: [sales]\n"
-    write_state(tmp_path / "state", {"mail/example.ch.aliases.yaml": text})
+    write_state(tmp_path / "state", {"mail/aliases/example.ch.yaml": text})
     with pytest.raises(DesiredStateError) as caught:
         await plan_once(tmp_path, sandbox, ["mail_aliases"])
     assert [(r.line, r.message) for r in caught.value.reasons] == [
@@ -197,7 +197,7 @@ async def test_import_writes_a_file_that_plans_to_zero_changes(tmp_path, sandbox
         "info@example.ch": {"aliases": ["contact"]},
         "support@example.ch": {"aliases": ["help"]},
     }
-    write_state(tmp_path / "state", {f"mail/{scope}.aliases.yaml": dump_yaml(document)})
+    write_state(tmp_path / "state", {f"mail/aliases/{scope}.yaml": dump_yaml(document)})
     assert len(load_desired(tmp_path / "state", [KIND]).scopes[0].objects) == 2
     assert (await plan_once(tmp_path, sandbox, ["mail_aliases"])).changes == []
 
@@ -235,7 +235,7 @@ async def test_an_alias_moved_between_mailboxes_is_released_first(sandbox):
 
 async def test_apply_after_a_plan_in_the_same_session_sees_what_moved_live(tmp_path, sandbox):
     """The mailbox list is cached per run; apply's re-plan must not reuse the earlier plan's copy."""
-    write_state(tmp_path / "state", {"mail/example.ch.aliases.yaml": DESIRED})
+    write_state(tmp_path / "state", {"mail/aliases/example.ch.yaml": DESIRED})
     settings = settings_for(tmp_path)
     transport = httpx.ASGITransport(app=create_app(sandbox))
     async with Session(settings, load_config(settings.state_dir), transport=transport) as session:

@@ -28,7 +28,7 @@ from tests.kinds.helpers import (
 )
 
 HOSTING = 2300101
-FILE = "state/mail/example.ch.forwarding.yaml"
+FILE = "state/mail/forwarding/example.ch.yaml"
 MAILBOXES = f"/1/mail_hostings/{HOSTING}/mailboxes"
 
 pytestmark = pytest.mark.anyio
@@ -41,8 +41,8 @@ def normalized(document: Any) -> dict[str, Any]:
 def test_registered_with_its_own_files(tmp_path):
     assert isinstance(KIND, Kind) and KIND in all_kinds() and get_kind("mail_forwarding") is KIND
     assert "mail_forwarding" in {t.kind for t in parse_targets(["mail/example.ch"])}
-    write_state(tmp_path, {"mail/example.ch.yaml": "{}\n", "mail/example.ch.forwarding.yaml": "{}\n"})
-    assert KIND.scope_files(tmp_path) == {"example.ch": tmp_path / "mail" / "example.ch.forwarding.yaml"}
+    write_state(tmp_path, {"mail/example.ch.yaml": "{}\n", "mail/forwarding/example.ch.yaml": "{}\n"})
+    assert KIND.scope_files(tmp_path) == {"example.ch": tmp_path / "mail" / "forwarding" / "example.ch.yaml"}
     assert list(MAILBOX_SECURITY.scope_files(tmp_path)) == ["example.ch"]
 
 
@@ -186,7 +186,7 @@ def test_risks_in_plain_words():
 
 async def test_plan_apply_converges_with_the_committed_file(tmp_path, sandbox):
     text = (REPO / FILE).read_text(encoding="utf-8")
-    write_state(tmp_path / "state", {"mail/example.ch.forwarding.yaml": text})
+    write_state(tmp_path / "state", {"mail/forwarding/example.ch.yaml": text})
     first, report, second = await engine_run(tmp_path, sandbox, ["mail_forwarding"])
     assert lines(first, "mail_forwarding") == ["create ceo@example.ch", "update sales@example.ch"]
     assert first.changes[0].risky == [] and first.changes[1].risky == []
@@ -195,7 +195,7 @@ async def test_plan_apply_converges_with_the_committed_file(tmp_path, sandbox):
 
 async def test_a_missing_mailbox_stops_the_plan_at_its_line(tmp_path, sandbox):
     write_state(
-        tmp_path / "state", {"mail/example.ch.forwarding.yaml": "\nghost@example.ch:\n  to: [a@b.example]\n"}
+        tmp_path / "state", {"mail/forwarding/example.ch.yaml": "\nghost@example.ch:\n  to: [a@b.example]\n"}
     )
     with pytest.raises(DesiredStateError) as caught:
         await plan_once(tmp_path, sandbox, ["mail_forwarding"])
@@ -207,7 +207,7 @@ async def test_import_writes_a_file_that_plans_to_zero_changes(tmp_path, sandbox
     ctx, _ = context(sandbox)
     (scope,) = await KIND.discover(ctx)
     document = KIND.render(await KIND.fetch(ctx, scope), scope)
-    write_state(tmp_path / "state", {f"mail/{scope}.forwarding.yaml": dump_yaml(document)})
+    write_state(tmp_path / "state", {f"mail/forwarding/{scope}.yaml": dump_yaml(document)})
     assert len(load_desired(tmp_path / "state", [KIND]).scopes[0].objects) == 2
     assert (await plan_once(tmp_path, sandbox, ["mail_forwarding"])).changes == []
 

@@ -19,9 +19,9 @@ async def test_mail_aliases_live_get_and_desired_set(server: ReconcilerServer, s
         added = await c.call_tool(ToolName.DESIRED_SET.value, {**args, "spec": {"aliases": ["orders"]}})
         shown = await c.call_tool(ToolName.DESIRED_GET.value, {"kind": "mail_aliases", "scope": "example.ch"})
     assert "info@example.ch:" in text_of(live) and "- contact" in text_of(live)
-    assert not added.is_error and "state/mail/example.ch.aliases.yaml" in text_of(added)
+    assert not added.is_error and "state/mail/aliases/example.ch.yaml" in text_of(added)
     assert "sales@example.ch:" in text_of(shown) and "orders" in text_of(shown)
-    assert "orders" in (state_dir / "mail" / "example.ch.aliases.yaml").read_text()
+    assert "orders" in (state_dir / "mail" / "aliases" / "example.ch.yaml").read_text()
 
 
 async def test_mail_forwarding_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
@@ -33,6 +33,6 @@ async def test_mail_forwarding_live_get_and_desired_set(server: ReconcilerServer
         )
         refused = await c.call_tool(ToolName.DESIRED_SET.value, {**args, "spec": {"to": "not a list"}})
     assert "sales@example.ch:" in text_of(live) and "crm@partner.example" in text_of(live)
-    assert not added.is_error and "state/mail/example.ch.forwarding.yaml" in text_of(added)
+    assert not added.is_error and "state/mail/forwarding/example.ch.yaml" in text_of(added)
     assert refused.is_error
-    assert "assistant@example.ch" in (state_dir / "mail" / "example.ch.forwarding.yaml").read_text()
+    assert "assistant@example.ch" in (state_dir / "mail" / "forwarding" / "example.ch.yaml").read_text()

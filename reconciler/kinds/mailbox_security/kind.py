@@ -17,7 +17,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mail_hosting import MAIL_SUFFIXES, mail_domain
+from reconciler.kinds.mail_hosting import mail_domain
 from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, to_api
 from reconciler.kinds.mailbox_security.spec import (
     API_FIELDS,
@@ -45,7 +45,6 @@ FILES = FilePerScope(
     mail_domain,
     duplicate="two files hold mail hosting {scope!r}: {first} and {second}",
     rule="mail-duplicate-file",
-    other_suffixes=MAIL_SUFFIXES,
 )
 
 
