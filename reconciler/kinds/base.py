@@ -6,10 +6,15 @@ The engine only ever talks to kinds through :class:`Kind`. A kind owns:
 * the pydantic model of one desired entry, and the parsing of a whole file into entries,
 * one normaliser that both the YAML side and the API side pass through,
 * the live fetch and the create / update / delete calls.
+
+Kinds subclass :class:`KindBase`, which answers the file questions from the kind's ``files`` layout and
+gives the optional parts of the protocol (``check``, ``risks``, ``is_unmanaged``, ``change_order``,
+``format_key``, ``sensitive_fields``) their usual answers; a kind overrides only what it does differently.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,3 +224,114 @@ class Kind(Protocol):
     async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
         """Delete a live resource."""
         ...
+
+
+class FileLayout(Protocol):
+    """Where a kind's files are: ``OneFile`` or ``FilePerScope`` (``reconciler.kinds.mapping_file``)."""
+
+    @property
+    def directory(self) -> str:
+        """Folder under the state directory."""
+        ...
+
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        """Map each scope that has a desired file to that file."""
+        ...
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        """The file that holds (or would hold) ``scope``."""
+        ...
+
+    def pattern(self, state_dir: Path) -> str:
+        """Glob of the files (``state/dns/*.yaml``)."""
+        ...
+
+
+class KindBase(ABC):
+    """Base of the kinds: the protocol's file part from ``files``, and defaults for its optional parts.
+
+    What every kind must say for itself is abstract, so a kind that forgets one cannot be instantiated.
+    """
+
+    name: ClassVar[str]
+    directory: ClassVar[str]
+    spec_model: ClassVar[type[SpecModel]]
+    apply_order: ClassVar[int]
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    files: ClassVar[FileLayout]
+    """The kind's file layout; ``directory`` is usually ``files.directory``."""
+
+    # -- files -----------------------------------------------------------------------------------------
+    def scope_files(self, state_dir: Path) -> dict[str, Path]:
+        return self.files.scope_files(state_dir)
+
+    def path_for(self, state_dir: Path, scope: str) -> Path:
+        return self.files.path_for(state_dir, scope)
+
+    def file_pattern(self, state_dir: Path) -> str:
+        return self.files.pattern(state_dir)
+
+    @abstractmethod
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]: ...
+
+    @abstractmethod
+    def file_schema(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any: ...
+
+    @abstractmethod
+    def parse_key(self, text: str) -> Key: ...
+
+    @abstractmethod
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any: ...
+
+    @abstractmethod
+    def remove_entry(self, document: Any, key: Key) -> bool: ...
+
+    # -- comparison ------------------------------------------------------------------------------------
+    @abstractmethod
+    def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]: ...
+
+    def format_key(self, key: Key) -> str:
+        """The key's parts joined by a space (``www A``, ``info@example.ch``)."""
+        return " ".join(key)
+
+    def is_unmanaged(self, key: Key, scope: str) -> bool:
+        """Every live resource is managed: one missing from the file is deleted."""
+        return False
+
+    def risks(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> list[str]:
+        """No change of this kind needs a second look."""
+        return []
+
+    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
+        """Resources independent of each other: creates, updates, then deletes, for a readable plan."""
+        return _ACTION_ORDER[action]
+
+    # -- live ------------------------------------------------------------------------------------------
+    @abstractmethod
+    async def discover(self, ctx: RunContext) -> list[str]: ...
+
+    @abstractmethod
+    async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]: ...
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        """Nothing in the file needs live state to be judged."""
+        return []
+
+    @abstractmethod
+    async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None: ...
+
+    @abstractmethod
+    async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None: ...
+
+    @abstractmethod
+    async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None: ...
+
+
+_ACTION_ORDER: dict[Action, int] = {"create": 0, "update": 1, "delete": 2}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 from reconciler.errors import DesiredStateError, Reason, SettingsError
 from reconciler.kinds.base import DocumentSource, SpecModel
@@ -83,22 +83,7 @@ class FilePerScope:
         return self.scope_files(state_dir).get(self.scope_of(scope), self.new_path(state_dir, scope))
 
     def pattern(self, state_dir: Path) -> str:
-        return (state_dir / self.directory / "*.yaml").as_posix()
-
-
-class FilesFromLayout:
-    """Base of a kind whose ``FILES`` layout answers the protocol's ``scope_files`` and ``path_for``."""
-
-    files: ClassVar[OneFile | FilePerScope]
-
-    def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        return self.files.scope_files(state_dir)
-
-    def path_for(self, state_dir: Path, scope: str) -> Path:
-        return self.files.path_for(state_dir, scope)
-
-    def file_pattern(self, state_dir: Path) -> str:
-        return self.files.pattern(state_dir)
+        return (state_dir / self.directory / f"*{self.suffix}.yaml").as_posix()
 
 
 def shown(path: Path, state_dir: Path) -> str:
@@ -110,6 +95,19 @@ def shown(path: Path, state_dir: Path) -> str:
 
 
 # -- parsing -----------------------------------------------------------------------------------------------
+
+
+def name_key(raw: object, *, what: str, max_length: int) -> str:
+    """A name used as a key (a tag, a team): surrounding spaces dropped, case and inner spaces kept.
+
+    ``what`` names it in the ValueError (``a tag name``); a YAML int key (``2024:``) is its text.
+    """
+    name = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not name:
+        raise ValueError(f"{what} is a non-empty string")
+    if len(name) > max_length:
+        raise ValueError(f"{what} has at most {max_length} characters, this one has {len(name)}")
+    return name
 
 
 class Entry(NamedTuple):

@@ -11,7 +11,7 @@ cites the admin MCP's client for them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, Strict
@@ -22,18 +22,19 @@ from reconciler.kinds.base import (
     Action,
     DesiredObject,
     DocumentSource,
+    FileLayout,
     Key,
+    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
 from reconciler.kinds.mapping_file import (
-    FilePerScope,
-    FilesFromLayout,
     OneFile,
     drop_entry,
     entries,
     mapping_schema,
+    name_key,
     put_entry,
 )
 
@@ -49,12 +50,7 @@ NAME_MAX = 255
 
 def normalize_tag_name(raw: object) -> str:
     """A tag name as compared and shown: surrounding spaces dropped, case kept."""
-    name = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
-    if not name:
-        raise ValueError("a tag name is a non-empty string")
-    if len(name) > NAME_MAX:
-        raise ValueError(f"a tag name has at most {NAME_MAX} characters, this one has {len(name)}")
-    return name
+    return name_key(raw, what="a tag name", max_length=NAME_MAX)
 
 
 class Tag(SpecModel):
@@ -77,22 +73,21 @@ def to_api(name: str, spec: Tag) -> dict[str, Any]:
     return {"name": name, "color": spec.color}
 
 
-class TagsKind(FilesFromLayout):
+class TagsKind(KindBase):
     """Tags of the account."""
 
     name: ClassVar[str] = KIND_NAME
     directory: ClassVar[str] = DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = Tag
     apply_order: ClassVar[int] = 50
-    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
-    files: ClassVar[OneFile | FilePerScope] = FILES
+    files: ClassVar[FileLayout] = FILES
 
     def __init__(self) -> None:
         # Tag name → product_count seen by the last fetch: `risks` gets normalised values only, and the
         # count must not enter them (it is not desired state). One account per process.
         self._product_counts: dict[str, int] | None = None
 
-    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
+    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         objects: list[DesiredObject] = []
         for entry in entries(
@@ -140,12 +135,6 @@ class TagsKind(FilesFromLayout):
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
         return {"color": _tag(spec).color}
 
-    def format_key(self, key: Key) -> str:
-        return key[0]
-
-    def is_unmanaged(self, key: Key, scope: str) -> bool:
-        return False
-
     def risks(
         self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
     ) -> list[str]:
@@ -159,19 +148,10 @@ class TagsKind(FilesFromLayout):
             return [f"deletes a tag {count} product(s) carry: they lose it"]
         return []
 
-    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
-        """Tags do not depend on each other: creates, updates, then deletes, for a readable plan."""
-        return {"create": 0, "update": 1, "delete": 2}[action]
-
     # -- live ------------------------------------------------------------------------------------------
     async def discover(self, ctx: RunContext) -> list[str]:
         await ctx.require_account_id()
         return [SCOPE]
-
-    async def check(
-        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
-    ) -> list[tuple[DesiredObject, str]]:
-        return []
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         if scope != SCOPE:

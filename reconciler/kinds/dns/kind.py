@@ -17,7 +17,9 @@ from reconciler.kinds.base import (
     Action,
     DesiredObject,
     DocumentSource,
+    FileLayout,
     Key,
+    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
@@ -69,25 +71,16 @@ def _records(live: LiveObject) -> Sequence[LiveRecord]:
     return records
 
 
-class DnsKind:
+class DnsKind(KindBase):
     """Record sets of DNS zones hosted by Infomaniak."""
 
     name: ClassVar[str] = "dns"
     directory: ClassVar[str] = FILES.directory
     spec_model: ClassVar[type[SpecModel]] = Record
     apply_order: ClassVar[int] = 10
-    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    files: ClassVar[FileLayout] = FILES
 
-    # -- files -----------------------------------------------------------------------------------------
-    def scope_files(self, state_dir: Path) -> dict[str, Path]:
-        return FILES.scope_files(state_dir)
-
-    def path_for(self, state_dir: Path, scope: str) -> Path:
-        return FILES.new_path(state_dir, scope)
-
-    def file_pattern(self, state_dir: Path) -> str:
-        return FILES.pattern(state_dir)
-
+    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_zone(document, source, zone=zone_name(Path(source.file).stem))
 
@@ -122,9 +115,6 @@ class DnsKind:
         if record_set.ttl_per_value:
             result["ttl_per_value"] = dict(sorted(record_set.ttl_per_value.items()))
         return result
-
-    def format_key(self, key: Key) -> str:
-        return " ".join(key)
 
     def is_unmanaged(self, key: Key, scope: str) -> bool:
         name, rtype = key
@@ -183,11 +173,6 @@ class DnsKind:
             if exists:
                 zones.append(zone)
         return zones
-
-    async def check(
-        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
-    ) -> list[tuple[DesiredObject, str]]:
-        return []
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         zone = zone_name(scope)

@@ -12,7 +12,9 @@ from reconciler.kinds.base import (
     Action,
     DesiredObject,
     DocumentSource,
+    FileLayout,
     Key,
+    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
@@ -31,7 +33,7 @@ from reconciler.kinds.mailbox_security.spec import (
     render_entry,
     upsert_mailbox,
 )
-from reconciler.kinds.mapping_file import FilePerScope, FilesFromLayout, OneFile, shown
+from reconciler.kinds.mapping_file import FilePerScope, shown
 
 SENSITIVE: frozenset[str] = frozenset()
 """No secrets: sender lists and spam settings are plain configuration."""
@@ -48,7 +50,7 @@ FILES = FilePerScope(
 )
 
 
-class MailboxSecurityKind(FilesFromLayout):
+class MailboxSecurityKind(KindBase):
     """Sender lists and spam handling of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
@@ -56,9 +58,9 @@ class MailboxSecurityKind(FilesFromLayout):
     spec_model: ClassVar[type[SpecModel]] = MailboxSecurity
     apply_order: ClassVar[int] = 40
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
-    files: ClassVar[OneFile | FilePerScope] = FILES
+    files: ClassVar[FileLayout] = FILES
 
-    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
+    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=mail_domain(Path(source.file).stem))
 
@@ -80,9 +82,6 @@ class MailboxSecurityKind(FilesFromLayout):
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
         return normalize(spec)
-
-    def format_key(self, key: Key) -> str:
-        return key[0]
 
     def is_unmanaged(self, key: Key, scope: str) -> bool:
         # Mailboxes are created and deleted in the manager; this kind only tunes existing ones, so a

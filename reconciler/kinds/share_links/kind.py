@@ -7,7 +7,7 @@ shared file or folder inside it (``/Marketing/brochure.pdf``). Links missing fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,12 +16,14 @@ from reconciler.kinds.base import (
     Action,
     DesiredObject,
     DocumentSource,
+    FileLayout,
     Key,
+    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mapping_file import FilePerScope, FilesFromLayout, OneFile, shown
+from reconciler.kinds.mapping_file import FilePerScope, shown
 from reconciler.kinds.share_links.api import (
     LinkTarget,
     create_body,
@@ -82,7 +84,7 @@ def _password_value(entry: ShareLinkEntry) -> str:
     return value
 
 
-class ShareLinksKind(FilesFromLayout):
+class ShareLinksKind(KindBase):
     """Share links of kDrive files and folders, one file per drive."""
 
     name: ClassVar[str] = KIND_NAME
@@ -90,9 +92,9 @@ class ShareLinksKind(FilesFromLayout):
     spec_model: ClassVar[type[SpecModel]] = ShareLinkEntry
     apply_order: ClassVar[int] = 50
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
-    files: ClassVar[OneFile | FilePerScope] = FILES
+    files: ClassVar[FileLayout] = FILES
 
-    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
+    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source)
 
@@ -114,12 +116,6 @@ class ShareLinksKind(FilesFromLayout):
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
         return normalize(spec, drive_scope(scope))
-
-    def format_key(self, key: Key) -> str:
-        return key[0]
-
-    def is_unmanaged(self, key: Key, scope: str) -> bool:
-        return False  # every live link is managed: one missing from the file is deleted
 
     def risks(
         self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
@@ -149,10 +145,6 @@ class ShareLinksKind(FilesFromLayout):
             reasons.append(f"lets anyone with the link edit {path}")
         return reasons
 
-    def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
-        """Creates first (a wrong path fails before anything else changes), then updates, then deletes."""
-        return {"create": 0, "update": 1, "delete": 2}[action]
-
     # -- live ------------------------------------------------------------------------------------------
     async def _drive(self, ctx: RunContext, scope: str) -> tuple[int, str]:
         wanted = drive_scope(scope)
@@ -174,11 +166,6 @@ class ShareLinksKind(FilesFromLayout):
 
     async def discover(self, ctx: RunContext) -> list[str]:
         return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
-
-    async def check(
-        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
-    ) -> list[tuple[DesiredObject, str]]:
-        return []
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         scope = drive_scope(scope)
