@@ -21,6 +21,7 @@ from reconciler.cli.common import (
     echo_err,
     settings_for,
 )
+from reconciler.cli.sandbox_faults import add_fault_arguments, describe_faults, faults_from_args
 from reconciler.desired import display_path, load_desired
 from reconciler.engine import (
     RENDERERS,
@@ -218,11 +219,21 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     # Also accepting the token from the environment lets real-mode commands (INFOMANIAK_API_URL pointed
     # here) run unchanged against the simulator.
     tokens = [SANDBOX_TOKEN, *([settings.token] if settings.token else [])]
+    faults = faults_from_args(args)
     echo_err(
         f"serving the Infomaniak simulator on http://127.0.0.1:{args.port} (state: {settings.sandbox_file})\n"
-        f"  accepted tokens: {SANDBOX_TOKEN!r}" + (" and $INFOMANIAK_API_TOKEN" if settings.token else "")
+        f"  accepted tokens: {SANDBOX_TOKEN!r}"
+        + (" and $INFOMANIAK_API_TOKEN" if settings.token else "")
+        + "".join(f"\n  fault: {line}" for line in describe_faults(faults))
     )
-    serve(settings.sandbox_file, host="127.0.0.1", port=args.port, tokens=tokens, log_level="warning")
+    serve(
+        settings.sandbox_file,
+        host="127.0.0.1",
+        port=args.port,
+        tokens=tokens,
+        faults=faults,
+        log_level="warning",
+    )
     return EXIT_OK
 
 
@@ -270,6 +281,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
     serve = sandbox_sub.add_parser("serve", parents=[common], help="serve the simulator on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    add_fault_arguments(serve)
     serve.set_defaults(func=cmd_sandbox)
     reset = sandbox_sub.add_parser("reset", parents=[common], help="forget sandbox changes")
     reset.set_defaults(func=cmd_sandbox)

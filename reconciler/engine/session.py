@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -49,8 +49,11 @@ class Session:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         kinds: Sequence[Kind] | None = None,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.settings = settings
+        # Extra InfomaniakClient arguments (a limiter, clock and sleep of a test's virtual time).
+        self._client_options = dict(client_options or {})
         self.kinds: tuple[Kind, ...] = tuple(
             sorted(kinds, key=lambda kind: kind.apply_order) if kinds is not None else all_kinds()
         )
@@ -96,16 +99,16 @@ class Session:
                 self._sandbox_state = SandboxState.demo()
             transport = httpx.ASGITransport(app=create_app(self._sandbox_state))
         token = settings.require_token()
-        self._client = InfomaniakClient(
-            token,
-            base_url=base_url,
-            transport=transport,
-            # One window per token for the whole process (the API counts per token). The in-process
-            # simulator has no rate limit unless a test asks for one; do not slow the demo.
-            limiter=shared_limiter(token, base_url, 0 if settings.sandbox else settings.requests_per_minute),
-            retry_budget=settings.retry_budget,
-            page_size=settings.page_size,
-        )
+        # One window per token for the whole process (the API counts per token). The in-process
+        # simulator has no rate limit unless a test asks for one; do not slow the demo.
+        rate = 0 if settings.sandbox else settings.requests_per_minute
+        options: dict[str, Any] = {
+            "limiter": shared_limiter(token, base_url, rate),
+            "retry_budget": settings.retry_budget,
+            "page_size": settings.page_size,
+            **self._client_options,
+        }
+        self._client = InfomaniakClient(token, base_url=base_url, transport=transport, **options)
         last_apply = load_last_apply(settings.last_apply_file)
         self._ctx = RunContext(
             client=self._client,

@@ -6,9 +6,11 @@ Every request passes through :class:`_Gate` before it reaches a route, in this o
    with ``Faults.drop_after_handling``);
 2. wait ``Faults.latency_seconds``;
 3. ``X-HTTP-METHOD-OVERRIDE`` / ``?_method=`` on POST;
-4. sliding-window rate limit (``Faults.rate_limit_per_minute``) → 429;
+4. sliding-window rate limit (``Faults.rate_limit_per_minute``) → 429, with ``Retry-After`` when
+   ``Faults.retry_after_seconds`` is set;
 5. Bearer token → 401; route lookup → 404 ``method_not_found``; token scope → 403;
-6. writes: count them, fail the ``Faults.fail_on_write``-th with 500 before it changes anything;
+6. writes: count them, fail the ``Faults.fail_on_write``-th with ``Faults.fail_status`` before it changes
+   anything;
 7. the route; after a successful write, ``on_write(state)`` (``sandbox serve`` saves the file there).
 
 Routes come from every ``reconciler/sandbox/routes_*.py`` module's ``ROUTES`` list, so a new product is one
@@ -18,6 +20,7 @@ new file and no edit here.
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
 import time
 from collections import defaultdict, deque
@@ -54,8 +57,9 @@ class Faults:
     fail_status: int = 500
     latency_seconds: float = 0.0
     rate_limit_per_minute: int | None = None
-    """Sliding 60 s window per token → 429 ``too_many_requests``. The real general limiter's error code
-    is undocumented; ``too_many_requests`` is invented."""
+    """Sliding 60 s window per token → 429 ``too_many_requests``: a request is refused when the 60 s before
+    it already hold this many accepted requests (refused ones do not count, as they never ran). The real
+    general limiter's error code is undocumented; ``too_many_requests`` is invented."""
     drop_connection_on: int | None = None
     """The Nth request (any, from 1) gets no complete response: in-process the client sees
     :class:`SandboxConnectionDropped` (an ``httpx.RemoteProtocolError``); over uvicorn the socket closes
@@ -69,6 +73,9 @@ class Faults:
     drop_after_handling: bool = False
     """With ``drop_connection_on``: handle the request first (a write is applied), then drop. This is the
     nasty case for a client: it cannot tell whether its write happened."""
+    retry_after_seconds: float | None = None
+    """``Retry-After`` (whole seconds) on every 429 the simulator answers; None sends none, as the real API
+    is not documented to."""
 
 
 class SandboxConnectionDropped(httpx.RemoteProtocolError):
@@ -101,12 +108,14 @@ def create_app(
     token_scopes: Mapping[str, Collection[str]] | None = None,
     on_write: OnWrite | None = None,
     routes: Sequence[BaseRoute] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
     """Build the simulator.
 
     ``tokens`` are accepted with every scope; a token in ``token_scopes`` is accepted with only those
     scopes (``"dns:read"``, ``"dns:write"``; a bare family such as ``"dns"`` grants both).
-    ``routes`` defaults to :func:`discover_routes`.
+    ``routes`` defaults to :func:`discover_routes`. ``clock`` times the rate-limit window; tests share a
+    virtual clock with the client so that minutes of rate limiting take no real time.
     """
     faults = faults if faults is not None else Faults()
     route_list = list(routes) if routes is not None else discover_routes()
@@ -114,7 +123,14 @@ def create_app(
     app = Starlette(
         routes=route_list,
         middleware=[
-            Middleware(_Gate, routes=route_list, tokens=frozenset(tokens), scopes=scopes, on_write=on_write)
+            Middleware(
+                _Gate,
+                routes=route_list,
+                tokens=frozenset(tokens),
+                scopes=scopes,
+                on_write=on_write,
+                clock=clock,
+            )
         ],
         exception_handlers={
             ApiError: _api_error_handler,
@@ -162,8 +178,10 @@ class _Gate:
         tokens: frozenset[str],
         scopes: Mapping[str, frozenset[str]],
         on_write: OnWrite | None,
+        clock: Callable[[], float],
     ) -> None:
         self.app = app
+        self.clock = clock
         self.routes = routes
         self.tokens = tokens
         self.scopes = scopes
@@ -188,11 +206,11 @@ class _Gate:
         token = _bearer(request.headers.get("authorization", ""))
         scope = _override_method(scope, request)
         method: str = scope["method"]
-        error = self._rate_limited(token, faults.rate_limit_per_minute) or self._check(scope, token, method)
+        error = self._rate_limited(token, faults) or self._check(scope, token, method)
         if error is None and method in _WRITE_METHODS:
             faults.writes_seen += 1
             if faults.fail_on_write is not None and faults.writes_seen == faults.fail_on_write:
-                error = ApiError(faults.fail_status, "unexpected_error", "An unexpected error occurred")
+                error = _injected_failure(faults)
             elif self.on_write is not None:
                 send = self._after_write(send, starlette_app.state.sandbox)
         if error is not None:
@@ -200,15 +218,17 @@ class _Gate:
             return
         await self.app(scope, receive, send)
 
-    def _rate_limited(self, token: str, limit: int | None) -> ApiError | None:
+    def _rate_limited(self, token: str, faults: Faults) -> ApiError | None:
+        limit = faults.rate_limit_per_minute
         if limit is None:
             return None
-        now = time.monotonic()
+        now = self.clock()
         window = self.windows[token]
+        # The window is (now - 60 s, now]: a request exactly 60 s old has left it.
         while window and now - window[0] >= 60.0:
             window.popleft()
         if len(window) >= limit:
-            return ApiError(429, "too_many_requests", "Too many requests")
+            return _too_many(faults)
         window.append(now)
         return None
 
@@ -251,6 +271,20 @@ class _Gate:
             await send(message)
 
         return wrapped
+
+
+def _too_many(faults: Faults) -> ApiError:
+    headers = None
+    if faults.retry_after_seconds is not None:
+        headers = {"Retry-After": str(max(0, math.ceil(faults.retry_after_seconds)))}
+    return ApiError(429, "too_many_requests", "Too many requests", headers=headers)
+
+
+def _injected_failure(faults: Faults) -> ApiError:
+    if faults.fail_status == 429:
+        return _too_many(faults)
+    code = "unexpected_error" if faults.fail_status >= 500 else "injected_failure"
+    return ApiError(faults.fail_status, code, "An unexpected error occurred")
 
 
 async def _drop(send: Send) -> None:

@@ -68,8 +68,10 @@ class ApiError(Exception):
         *,
         errors: Sequence[Mapping[str, Any]] | None = None,
         context: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {description}")
+        self.headers = dict(headers) if headers else None
         self.status = status
         self.code = code
         self.description = description
@@ -82,7 +84,9 @@ class ApiError(Exception):
             error["errors"] = self.errors
         if self.context:
             error["context"] = self.context
-        return CompactJSONResponse({"result": "error", "error": error}, status_code=self.status)
+        return CompactJSONResponse(
+            {"result": "error", "error": error}, status_code=self.status, headers=self.headers
+        )
 
 
 def field_error(attribute: str, code: str, description: str, **context: Any) -> dict[str, Any]:

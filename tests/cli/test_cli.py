@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 from tests.cli.conftest import clean_env
@@ -107,3 +108,21 @@ def test_sandbox_reset_restores_the_demo(run_cli, dns_state: Path) -> None:
     assert run_cli("--sandbox", "apply", "--auto-approve").returncode == 0
     assert run_cli("sandbox", "reset").returncode == 0
     assert run_cli("--sandbox", "plan", "--detailed-exitcode", env=clean_env()).returncode == 2
+
+
+def test_unreachable_api_is_one_clear_error_naming_the_url(run_cli, dns_state: Path) -> None:
+    # Before: a dozen "WARNING ... retrying" lines, then an error that did not say which URL was tried.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed again when the block ends
+    env = clean_env(
+        INFOMANIAK_API_TOKEN="tok-unreachable-0123456789abcdef",
+        INFOMANIAK_API_URL=url,
+        INFOMANIAK_RETRY_BUDGET="1",
+    )
+    result = run_cli("plan", env=env)
+    assert result.returncode == 1
+    assert "WARNING" not in result.stderr
+    assert "retrying" not in result.stderr
+    assert f"the API at {url} could not be reached" in result.stderr
+    assert "check INFOMANIAK_API_URL" in result.stderr

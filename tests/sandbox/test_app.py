@@ -11,6 +11,7 @@ import reconciler.sandbox as sandbox
 from reconciler.sandbox import SANDBOX_TOKEN, Faults, SandboxState, create_app
 from reconciler.sandbox.app import SandboxConnectionDropped, discover_routes
 from reconciler.sandbox.wire import ApiRoute
+from tests.api.helpers import FakeClock
 
 from .helpers import client_for
 
@@ -190,6 +191,47 @@ async def test_rate_limit_answers_429(client, faults):
     assert limited.json()["error"]["code"] == "too_many_requests"
     faults.rate_limit_per_minute = None
     assert (await client.get(RECORDS)).status_code == 200
+
+
+async def test_rate_limit_is_a_sliding_window_on_the_given_clock(state):
+    clock = FakeClock()
+    faults = Faults(rate_limit_per_minute=3)
+    async with client_for(create_app(state, faults=faults, clock=clock)) as client:
+        statuses = []
+        for step in (0.0, 20.0, 20.0, 1.0, 18.9, 0.1, 0.0):  # at 0, 20, 40, 41, 59.9, 60, 60
+            clock.now += step
+            statuses.append((await client.get(RECORDS)).status_code)
+    # 41 and 59.9 find three requests in the last 60 s; at 60 the first has left the window (refused
+    # requests never ran, so they do not count); the next at 60 finds 20, 40 and 60 in it again.
+    assert statuses == [200, 200, 200, 429, 429, 200, 429]
+
+
+async def test_429_carries_retry_after_when_asked(state):
+    faults = Faults(rate_limit_per_minute=1, retry_after_seconds=4.2)
+    async with client_for(create_app(state, faults=faults, clock=FakeClock())) as client:
+        assert (await client.get(RECORDS)).status_code == 200
+        limited = await client.get(RECORDS)
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "5"
+    assert limited.json()["error"]["code"] == "too_many_requests"
+
+
+async def test_429_has_no_retry_after_by_default(client, faults):
+    faults.rate_limit_per_minute = 1
+    await client.get(RECORDS)
+    limited = await client.get(RECORDS)
+    assert limited.status_code == 429
+    assert "Retry-After" not in limited.headers
+
+
+@pytest.mark.parametrize(("status", "code"), [(503, "unexpected_error"), (429, "too_many_requests")])
+async def test_fail_on_write_with_a_chosen_status(client, state, faults, status, code):
+    faults.fail_on_write, faults.fail_status, faults.retry_after_seconds = 1, status, 2
+    failed = await client.post(RECORDS, json=NEW_RECORD)
+    assert failed.status_code == status
+    assert failed.json()["error"]["code"] == code
+    assert ("Retry-After" in failed.headers) is (status == 429)
+    assert (await client.post(RECORDS, json=NEW_RECORD)).status_code == 201
 
 
 @pytest.mark.parametrize("latency", [0.0, 0.01])
