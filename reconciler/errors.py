@@ -15,7 +15,8 @@
     │   └── StalePlan          live or desired state moved since the plan was approved
     ├── ApprovalError          no valid approval for the plan
     ├── LockError              another apply holds the account lock
-    └── ApplyError             an apply stopped: lists applied, failed and not-attempted changes
+    └── ApplyError             an apply stopped: lists applied, failed, outcome-unknown, not-attempted
+        └── UnverifiedApply    every change was applied but the verification re-plan could not run
 
 Bugs stay plain ``TypeError`` / ``RuntimeError``, outside the tree.
 """
@@ -164,20 +165,33 @@ class ApplyError(ReconcilerError):
         applied: Sequence[str],
         failed: Sequence[str],
         not_attempted: Sequence[str],
+        outcome_unknown: Sequence[str] = (),
+        apply_id: str | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         self.applied = list(applied)
         self.failed = list(failed)
+        self.outcome_unknown = list(outcome_unknown)
         self.not_attempted = list(not_attempted)
+        self.apply_id = apply_id
+        self.notes = list(notes)
         lines = [message]
         for title, items in (
             ("applied", self.applied),
             ("failed", self.failed),
+            ("outcome unknown (the answer was lost)", self.outcome_unknown),
             ("not attempted", self.not_attempted),
         ):
-            lines.append(f"  {title} ({len(items)}):")
-            lines.extend(f"    {item}" for item in items)
+            if items or title != "outcome unknown (the answer was lost)":
+                lines.append(f"  {title} ({len(items)}):")
+                lines.extend(f"    {item}" for item in items)
+        lines.extend(f"  {note}" for note in self.notes)
         lines.append("  run `infomaniak-gitops plan` to see what remains")
         super().__init__("\n".join(lines))
+
+
+class UnverifiedApply(ApplyError):
+    """Raised when every change was applied but the verification re-plan failed (the changes stay)."""
 
 
 __all__ = [
@@ -198,4 +212,5 @@ __all__ = [
     "SettingsError",
     "StalePlan",
     "UnsafePlan",
+    "UnverifiedApply",
 ]

@@ -22,6 +22,7 @@ RATE_ENV = "INFOMANIAK_RATE_LIMIT"
 BUDGET_ENV = "INFOMANIAK_RETRY_BUDGET"
 PAGE_SIZE_ENV = "INFOMANIAK_PAGE_SIZE"
 SANDBOX_ENV = "INFOMANIAK_SANDBOX"
+LOCK_DIR_ENV = "INFOMANIAK_GITOPS_LOCK_DIR"
 
 # What a token needs for every kind: DNS zones, account teams/tags/users/products, mail hostings, kDrive.
 REQUIRED_SCOPES = "dns:read dns:write accounts mail drive"
@@ -47,6 +48,8 @@ class Settings:
     requests_per_minute: float = DEFAULT_RATE_LIMIT
     retry_budget: float = DEFAULT_RETRY_BUDGET
     page_size: int = DEFAULT_PAGE_SIZE
+    lock_dir: Path | None = None
+    """Folder of the per-account locks; None means the user-level default (engine/lock.py)."""
 
     @property
     def sandbox_file(self) -> Path:
@@ -63,6 +66,10 @@ class Settings:
     @property
     def lock_file(self) -> Path:
         return self.work_dir / "apply.lock"
+
+    @property
+    def journal_file(self) -> Path:
+        return self.work_dir / "journal.jsonl"
 
     def require_token(self) -> str:
         if self.sandbox:
@@ -113,6 +120,7 @@ def load_settings(
         requests_per_minute=rate,
         retry_budget=budget,
         page_size=page_size,
+        lock_dir=Path(environ[LOCK_DIR_ENV]) if environ.get(LOCK_DIR_ENV) else None,
     )
 
 

@@ -1,7 +1,8 @@
 """Command line front: argument parsing and output only; every verb calls the engine.
 
 Each module here registers its verbs. Exit codes (terraform-style): 0 success or no changes,
-1 error or refusal, 2 changes pending (``plan --detailed-exitcode``, ``drift``).
+1 error or refusal, 2 changes pending (``plan --detailed-exitcode``, ``drift``), 3 applied but not
+verified (the verification re-plan failed; ``apply`` and ``undo``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import ci, core, mcp, repo
+from reconciler.cli import ci, core, mcp, repo, safety
 from reconciler.cli.common import EXIT_ERROR, echo_err
 from reconciler.errors import ReconcilerError
 
-VERB_MODULES = (core, repo, ci, mcp)
+VERB_MODULES = (core, repo, ci, mcp, safety)
 
 
 def _common_flags(*, suppress: bool) -> argparse.ArgumentParser:

@@ -12,6 +12,8 @@ from reconciler.settings import Settings, load_settings
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_UNVERIFIED = 3
+"""Every change was applied, but the verification re-plan could not run (docs/safety.md)."""
 
 
 def echo(text: str) -> None:

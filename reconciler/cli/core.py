@@ -15,6 +15,7 @@ from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
+    EXIT_UNVERIFIED,
     color_enabled,
     config_for,
     echo,
@@ -25,18 +26,22 @@ from reconciler.cli.sandbox_faults import add_fault_arguments, describe_faults, 
 from reconciler.desired import display_path, load_desired
 from reconciler.engine import (
     RENDERERS,
+    ApplyReport,
     Plan,
     Session,
     apply_plan,
     import_scopes,
+    journal_notices,
     load_plan_file,
     make_plan,
     parse_targets,
+    read_journal,
     relabel_files,
     render_text,
     schema_document,
+    undo_source,
 )
-from reconciler.errors import ApprovalError
+from reconciler.errors import ApprovalError, UnverifiedApply
 from reconciler.gitinfo import describe_commit, exported_state, is_dirty
 from reconciler.kinds import all_kinds
 from reconciler.settings import Settings, load_settings
@@ -78,6 +83,51 @@ def cmd_plan(args: argparse.Namespace) -> int:
         echo_err(f"saved plan to {out}; apply it with `infomaniak-gitops apply {out}`")
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
+    return EXIT_OK
+
+
+def approval_of(args: argparse.Namespace, plan: Plan) -> str | None:
+    """How the plan just shown is approved: --auto-approve, or a `yes` typed on a terminal.
+
+    None when the human answered no; ApprovalError when nobody can be asked.
+    """
+    if args.auto_approve:
+        return "auto_approve"
+    if _confirm(plan):
+        return "interactive"
+    if sys.stdin.isatty():
+        echo_err("Apply cancelled.")
+        return None
+    raise ApprovalError(
+        "refusing to apply without approval: no terminal to ask on\n"
+        "  review the plan, then run one of:\n"
+        "    --auto-approve     (CI that already gates on review)\n"
+        f"    --expect-plan-hash {plan.plan_hash}\n"
+        "    --out plan.json, then: infomaniak-gitops apply plan.json"
+    )
+
+
+async def run_apply(apply: Any) -> int:
+    """Await an ``apply_plan`` call and print its report; exit 3 when only the verification failed."""
+    try:
+        report: ApplyReport = await apply
+    except UnverifiedApply as exc:
+        echo_err(f"warning: {exc}")
+        return EXIT_UNVERIFIED
+    for line in report.applied:
+        echo(f"  done: {line}")
+    echo(
+        f"Apply {report.apply_id} complete: {len(report.applied)} change(s) applied "
+        f"(approval: {report.approval})."
+    )
+    for line in report.outcome_unknown:
+        echo(f"  outcome was unknown: {line}")
+    if report.remaining:
+        echo_err("warning: the verification plan still shows changes:")
+        for line in report.remaining:
+            echo_err(f"  {line}")
+        return EXIT_ERROR
+    echo("Verified: live state now matches the desired state.")
     return EXIT_OK
 
 
@@ -133,7 +183,12 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             )
         targets = parse_targets(approved.targets)
     commit = describe_commit(settings.state_dir)
+    undo_of = approved.undo_of if approved is not None else None
     async with Session(settings, config_for(settings)) as session:
+        if approved is not None or args.expect_plan_hash is not None:
+            # No plan is shown on these paths: name an interrupted last apply here instead.
+            for notice in journal_notices(read_journal(settings.journal_file)):
+                echo_err(f"warning: {notice}")
         if approved is not None:
             expected, approval = approved.plan_hash, "saved_plan"
         elif args.expect_plan_hash is not None:
@@ -143,41 +198,23 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             echo(render_text(plan, color=color_enabled(args)))
             if not plan.has_changes:
                 return EXIT_OK
-            if args.auto_approve:
-                approval = "auto_approve"
-            elif _confirm(plan):
-                approval = "interactive"
-            elif sys.stdin.isatty():
-                echo_err("Apply cancelled.")
+            chosen = approval_of(args, plan)
+            if chosen is None:
                 return EXIT_ERROR
-            else:
-                raise ApprovalError(
-                    "refusing to apply without approval: no terminal to ask on\n"
-                    "  review the plan, then run one of:\n"
-                    "    infomaniak-gitops apply --auto-approve     (CI that already gates on review)\n"
-                    f"    infomaniak-gitops apply --expect-plan-hash {plan.plan_hash}\n"
-                    "    infomaniak-gitops plan --out plan.json && infomaniak-gitops apply plan.json"
-                )
-            expected = plan.plan_hash
-        report = await apply_plan(
-            session,
-            expected_hash=expected,
-            approval=approval,
-            targets=targets,
-            approved=approved,
-            force=args.force,
-            git_commit=commit,
+            expected, approval = plan.plan_hash, chosen
+        return await run_apply(
+            apply_plan(
+                session,
+                expected_hash=expected,
+                approval=approval,
+                targets=targets,
+                approved=approved,
+                force=args.force,
+                git_commit=commit,
+                source=undo_source(undo_of) if undo_of else None,
+                undo_of=undo_of,
+            )
         )
-    for line in report.applied:
-        echo(f"  done: {line}")
-    echo(f"Apply complete: {len(report.applied)} change(s) applied (approval: {report.approval}).")
-    if report.remaining:
-        echo_err("warning: the verification plan still shows changes:")
-        for line in report.remaining:
-            echo_err(f"  {line}")
-        return EXIT_ERROR
-    echo("Verified: live state now matches the desired state.")
-    return EXIT_OK
 
 
 def cmd_apply(args: argparse.Namespace) -> int:

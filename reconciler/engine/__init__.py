@@ -17,6 +17,7 @@ from reconciler.engine.drift import (
     scope_commits,
 )
 from reconciler.engine.importer import ImportedScope, import_scopes, resolve_scopes
+from reconciler.engine.journal import journal_notices, read_journal
 from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary
 from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
 from reconciler.engine.render import (
@@ -40,6 +41,7 @@ from reconciler.engine.scaffold import (
     schema_document,
 )
 from reconciler.engine.session import Session, load_last_apply
+from reconciler.engine.undo import plan_undo, undo_source
 from reconciler.errors import PlanError
 
 
@@ -87,6 +89,7 @@ __all__ = [
     "detect_account",
     "import_scopes",
     "installed_command",
+    "journal_notices",
     "load_for_plan",
     "load_last_apply",
     "load_plan_file",
@@ -97,6 +100,8 @@ __all__ = [
     "parse_plan_marker",
     "parse_targets",
     "plan_desired",
+    "plan_undo",
+    "read_journal",
     "relabel_files",
     "render_json",
     "render_markdown",
@@ -105,4 +110,5 @@ __all__ = [
     "scaffold_repository",
     "schema_document",
     "scope_commits",
+    "undo_source",
 ]

@@ -1,42 +1,81 @@
-"""The apply orchestrator: lock → re-plan → refuse stale or unsafe → execute in order → audit → verify."""
+"""The apply orchestrator: lock → re-plan → refuse stale or unsafe → journal → execute → audit → verify.
+
+Every exit path keeps the same promise: whatever is raised (an API error, a kind's bug, Ctrl-C, a lost
+answer, a failed verification), the audit log gets an ``apply_done`` entry with what was applied, what
+failed, what has an unknown outcome and what was not attempted, the last-apply record covers what was
+applied, and the journal tells the next run where this one stopped.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, Field
 
 from reconciler.audit import AuditLog
-from reconciler.engine.lock import apply_lock
+from reconciler.engine.journal import Journal, read_journal
+from reconciler.engine.lock import account_lock_name, apply_lock, user_lock_dir
 from reconciler.engine.model import Change, Plan
 from reconciler.engine.planner import Target, load_for_plan, plan_desired
 from reconciler.engine.session import Session, load_last_apply, save_last_apply
-from reconciler.errors import ApiError, ApplyError, ApprovalError, StalePlan, UnsafePlan
+from reconciler.errors import (
+    ApiError,
+    ApplyError,
+    ApprovalError,
+    ReconcilerError,
+    StalePlan,
+    UnsafePlan,
+    UnverifiedApply,
+)
+from reconciler.kinds.base import SENSITIVE_MARK
 
 log = logging.getLogger(__name__)
 
 HUMAN_APPROVALS = frozenset({"interactive", "saved_plan", "expected_hash", "mcp_elicitation", "mcp_page"})
 """Approvals a person gave after seeing the plan; only these may approve a change of the rules (policy)."""
 
+PlanSource = Callable[[Session], Awaitable[Plan]]
+"""Recomputes the plan being applied (from the desired files, or from an apply to undo)."""
+
+# Raised before a byte of the request left the machine: the write certainly did not run.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
 
 class ApplyReport(BaseModel):
-    """What an apply did; also the body of the ``applied`` audit entry."""
+    """What an apply did; also the body of the ``apply_done`` audit entry."""
 
+    apply_id: str = ""
     plan_hash: str
     approval: str
+    outcome: str = Field(
+        "converged",
+        description="converged, not_converged (verification still plans changes), failed, unverified "
+        "(verification could not run), interrupted.",
+    )
     applied: list[str] = Field(default_factory=list)
     failed: list[str] = Field(default_factory=list)
+    outcome_unknown: list[str] = Field(
+        default_factory=list, description="Writes whose answer was lost; the verification says if they ran."
+    )
     not_attempted: list[str] = Field(default_factory=list)
     remaining: list[str] = Field(
         default_factory=list, description="Changes the verification re-plan still finds (should be empty)."
     )
+    verification_error: str | None = None
 
     @property
     def converged(self) -> bool:
-        return not self.failed and not self.remaining
+        return self.outcome == "converged"
+
+
+def new_apply_id() -> str:
+    """Sortable and short: ``20260131T101500Z-3fa2c1``."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
@@ -64,6 +103,17 @@ def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
     return lines
 
 
+def desired_source(targets: Sequence[Target], git_commit: str | None) -> PlanSource:
+    """The ordinary plan source: reload the desired files, re-fetch live state, diff."""
+    target_list = list(targets)
+
+    async def compute(session: Session) -> Plan:
+        desired = load_for_plan(session, target_list)
+        return await plan_desired(session, desired, targets=target_list, git_commit=git_commit)
+
+    return compute
+
+
 async def _execute(session: Session, change: Change) -> None:
     kind = session.kind(change.kind)
     ctx = session.ctx
@@ -77,6 +127,24 @@ async def _execute(session: Session, change: Change) -> None:
         raise RuntimeError(f"change {change.address} has no attached objects; it was not computed here")
 
 
+def answer_lost(exc: BaseException) -> bool:
+    """True when a request went out but its answer never came back: the write may or may not have run."""
+    cause = exc.__cause__
+    return (
+        isinstance(exc, ApiError)
+        and exc.status is None
+        and isinstance(cause, httpx.TransportError)
+        and not isinstance(cause, _NOT_SENT)
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ReconcilerError):
+        return str(exc)
+    # A kind's bug: name the exception class, which is all a user can report.
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _fingerprints(session: Session, change: Change) -> dict[str, str]:
     """Non-secret fingerprints of sensitive fields, recorded so the next plan can tell a secret changed."""
     kind = session.kind(change.kind)
@@ -86,6 +154,31 @@ def _fingerprints(session: Session, change: Change) -> dict[str, str]:
         for name in kind.sensitive_fields
         if hashed.get(name) is not None
     }
+
+
+def _before_spec(session: Session, change: Change) -> dict[str, Any] | None:
+    """The live spec before the change, for ``undo``; sensitive fields only as the sensitive mark."""
+    if change.live is None:
+        return None
+    spec = change.live.spec.model_dump(mode="json")
+    for name in session.kind(change.kind).sensitive_fields:
+        if spec.get(name) is not None:
+            spec[name] = SENSITIVE_MARK
+    return spec
+
+
+def _account_lock(session: Session) -> Any:
+    settings = session.settings
+    if settings.sandbox:
+        # The built-in simulator's account lives in the work directory, which has its own lock.
+        return apply_lock(settings.lock_file.with_suffix(".sandbox.lock"))
+    name = account_lock_name(
+        api_host=httpx.URL(settings.api_url).netloc.decode(),
+        account_id=session.ctx.account_id,
+        token=settings.token,
+    )
+    folder = settings.lock_dir or user_lock_dir()
+    return apply_lock(folder / name, scope=f"on account {name.removesuffix('.lock')} on this machine")
 
 
 async def apply_plan(
@@ -98,27 +191,34 @@ async def apply_plan(
     force: bool = False,
     stop_on_failure: bool = True,
     git_commit: str | None = None,
+    source: PlanSource | None = None,
+    on_first_write: Callable[[], None] | None = None,
+    undo_of: str | None = None,
 ) -> ApplyReport:
     """Apply the plan whose hash a human approved.
 
-    1. take the account lock (one apply at a time)
-    2. reload desired state and re-fetch live state; recompute the plan
-    3. refuse when the hash differs from ``expected_hash`` (StalePlan names what moved)
-    4. refuse protect-rule violations always, threshold violations unless ``force``, and a change of the
+    1. take the work-directory lock, then the account lock (one apply per account on this machine)
+    2. note an interrupted earlier apply (journal) in the audit log
+    3. recompute the plan (``source``: the desired files by default)
+    4. refuse when the hash differs from ``expected_hash`` (StalePlan names what moved)
+    5. refuse protect-rule violations always, threshold violations unless ``force``, and a change of the
        rules (policy) unless a human approved (``HUMAN_APPROVALS``)
-    5. execute changes in plan order (kinds' apply order, then their own); audit each one
-    6. stop at the first failure with an exact report (ApplyError)
-    7. re-plan the touched scopes to verify convergence; record the last apply
+    6. journal each write's intent, execute changes in plan order, audit each one; ``on_first_write`` runs
+       once something may have changed (MCP consumes the approval there)
+    7. stop at the first failure; any exception becomes part of an exact report (ApplyError)
+    8. re-plan to verify convergence and to check writes of unknown outcome; record the last apply
+
+    Raises ApplyError (something failed), UnverifiedApply (all applied, the verification could not run),
+    or re-raises KeyboardInterrupt / CancelledError after recording what was done.
     """
-    target_list = list(targets)
+    compute = source or desired_source(targets, git_commit)
     settings = session.settings
     audit = AuditLog(settings.audit_file, secrets=session.secrets)
-    with apply_lock(settings.lock_file):
+    with apply_lock(settings.lock_file, scope="in this work directory"), _account_lock(session):
         # Lookups cached by a plan made earlier in this session (the interactive apply's) would hide what
         # moved since: the re-plan reads live state afresh.
         session.ctx.cache.clear()
-        desired = load_for_plan(session, target_list)
-        current = await plan_desired(session, desired, targets=target_list, git_commit=git_commit)
+        current = await compute(session)
         if current.plan_hash != expected_hash:
             moved = describe_moves(approved, current)
             audit.write("refused", reason="stale", expected=expected_hash, actual=current.plan_hash)
@@ -142,81 +242,252 @@ async def apply_plan(
                 f"{approval} approval cannot approve that: a person must (interactive, page, elicitation, "
                 "reviewed plan hash)\n" + "\n".join(f"  {line}" for line in policy)
             )
+        run = _Run(session, current, audit, approval=approval, git_commit=git_commit, undo_of=undo_of)
+        run.on_first_write = on_first_write
+        run.policy = policy
+        await run.execute(stop_on_failure=stop_on_failure)
+        return await run.verify(compute)
 
-        report = ApplyReport(plan_hash=current.plan_hash, approval=approval)
-        audit.write(
-            "apply_attempt",
-            plan_hash=current.plan_hash,
-            approval=approval,
-            sandbox=settings.sandbox,
-            git_commit=git_commit,
-            changes=len(current.changes),
-            policy=policy,
-        )
-        fingerprints: dict[str, str] = dict(session.ctx.secret_fingerprints)
+
+class _Run:
+    """One apply's execution and its bookkeeping (journal, audit, report, last-apply record)."""
+
+    def __init__(
+        self,
+        session: Session,
+        plan: Plan,
+        audit: AuditLog,
+        *,
+        approval: str,
+        git_commit: str | None,
+        undo_of: str | None,
+    ) -> None:
+        self.session = session
+        self.plan = plan
+        self.audit = audit
+        self.git_commit = git_commit
+        self.report = ApplyReport(apply_id=new_apply_id(), plan_hash=plan.plan_hash, approval=approval)
         # A policy change has nothing to execute: approving it let the plan run under the working-tree rules.
-        pending = [change for change in current.changes if not change.is_policy]
-        while pending:
-            change = pending.pop(0)
-            label = f"{change.action} {change.address}"
-            try:
-                await _execute(session, change)
-            except ApiError as exc:
-                report.failed.append(f"{label}: {exc}")
-                audit.write(
-                    "failed",
-                    plan_hash=current.plan_hash,
-                    change=change.address,
-                    action=change.action,
-                    error=str(exc),
-                )
-                if stop_on_failure:
-                    report.not_attempted.extend(f"{c.action} {c.address}" for c in pending)
-                    break
-                continue
-            report.applied.append(label)
-            fingerprints.update(_fingerprints(session, change))
-            audit.write(
-                "applied",
-                plan_hash=current.plan_hash,
-                change=change.address,
-                action=change.action,
-                before=change.before,
-                after=change.after,
-            )
+        self.changes = [change for change in plan.changes if not change.is_policy]
+        self.labels = [f"{c.action} {c.address}" for c in self.changes]
+        self.policy: list[str] = []
+        self.journal = Journal(session.settings.journal_file)
+        self.fingerprints: dict[str, str] = dict(session.ctx.secret_fingerprints)
+        self.unknown: list[tuple[int, Change]] = []
+        self.failed_changes: list[Change] = []
+        self.on_first_write: Callable[[], None] | None = None
+        self.undo_of = undo_of
 
-        session.ctx.secret_fingerprints = fingerprints
-        session.ctx.cache.clear()
-        verify = await plan_desired(session, load_for_plan(session, target_list), targets=target_list)
-        report.remaining = [f"{c.action} {c.address}" for c in verify.changes if not c.is_policy]
-        _record_last_apply(session, report, verify, fingerprints, git_commit)
-        audit.write("apply_done", **report.model_dump())
-        if report.failed:
+    def _ids(self) -> dict[str, Any]:
+        return {"apply_id": self.report.apply_id, "plan_hash": self.plan.plan_hash}
+
+    def _touched(self) -> None:
+        callback, self.on_first_write = self.on_first_write, None
+        if callback is not None:
+            callback()
+
+    async def execute(self, *, stop_on_failure: bool) -> None:
+        report = self.report
+        previous = read_journal(self.journal.path)
+        if previous is not None and previous.interrupted:
+            # Its apply_done may never have been written (kill -9): the audit log learns of it here.
+            self.audit.write("apply_interrupted", **previous.summary())
+        self.journal.begin(
+            apply_id=report.apply_id,
+            plan_hash=self.plan.plan_hash,
+            started=datetime.now(UTC).isoformat(timespec="seconds"),
+            labels=self.labels,
+        )
+        self.audit.write(
+            "apply_attempt",
+            **self._ids(),
+            approval=report.approval,
+            sandbox=self.session.settings.sandbox,
+            git_commit=self.git_commit,
+            changes=len(self.changes),
+            policy=self.policy,
+            **({"undo_of": self.undo_of} if self.undo_of else {}),
+        )
+        in_flight: int | None = None
+        try:
+            for index, change in enumerate(self.changes):
+                in_flight = index
+                self.journal.intent(index)
+                try:
+                    await _execute(self.session, change)
+                except Exception as exc:  # every failure is reported; a kind's bug is also logged
+                    in_flight = None
+                    self._record_failure(index, change, exc)
+                    if stop_on_failure:
+                        report.not_attempted = self.labels[index + 1 :]
+                        return
+                    continue
+                in_flight = None
+                self._record_applied(index, change)
+        except BaseException:
+            # Ctrl-C (KeyboardInterrupt or the task's CancelledError) or SystemExit: record, then re-raise.
+            if in_flight is not None:
+                label = self.labels[in_flight]
+                self.journal.result(in_flight, "unknown")
+                self.unknown.append((in_flight, self.changes[in_flight]))
+                report.outcome_unknown.append(f"{label}: interrupted while the write was under way")
+                self._touched()
+                start = in_flight + 1
+            else:
+                start = len(report.applied) + len(report.failed) + len(report.outcome_unknown)
+            report.not_attempted = self.labels[start:]
+            report.outcome = "interrupted"
+            self._finish(None)
+            raise
+
+    def _record_failure(self, index: int, change: Change, exc: Exception) -> None:
+        label = self.labels[index]
+        detail = _describe(exc)
+        if not isinstance(exc, ReconcilerError):
+            log.error("apply %s: %s raised a bug", self.report.apply_id, label, exc_info=exc)
+        if answer_lost(exc):
+            self.journal.result(index, "unknown")
+            self.unknown.append((index, change))
+            self.report.outcome_unknown.append(f"{label}: {detail}")
+            self.audit.write(
+                "outcome_unknown", **self._ids(), change=change.address, action=change.action, error=detail
+            )
+            self._touched()
+            return
+        self.journal.result(index, "failed")
+        self.failed_changes.append(change)
+        self.report.failed.append(f"{label}: {detail}")
+        self.audit.write("failed", **self._ids(), change=change.address, action=change.action, error=detail)
+
+    def _record_applied(self, index: int, change: Change, *, confirmed_by: str | None = None) -> None:
+        if confirmed_by is None:
+            self.journal.result(index, "applied")
+            self.report.applied.append(self.labels[index])
+        self._touched()
+        self.fingerprints.update(_fingerprints(self.session, change))
+        self.audit.write(
+            "applied",
+            **self._ids(),
+            change=change.address,
+            kind=change.kind,
+            scope=change.scope,
+            key=change.key,
+            action=change.action,
+            before=change.before,
+            after=change.after,
+            before_spec=_before_spec(self.session, change),
+            **({"confirmed_by": confirmed_by} if confirmed_by else {}),
+        )
+
+    async def verify(self, compute: PlanSource) -> ApplyReport:
+        report = self.report
+        ctx = self.session.ctx
+        ctx.secret_fingerprints = self.fingerprints
+        ctx.cache.clear()
+        verify: Plan | None = None
+        try:
+            verify = await compute(self.session)
+        except Exception as exc:
+            # The changes stay applied; only the check is missing, and the report says so.
+            report.verification_error = _describe(exc)
+        except BaseException:
+            report.outcome = "interrupted"
+            report.verification_error = "interrupted before the verification finished"
+            self._finish(None)
+            raise
+        notes: list[str] = []
+        if verify is not None:
+            report.remaining = [f"{c.action} {c.address}" for c in verify.changes if not c.is_policy]
+            planned = {c.address for c in verify.changes}
+            for position, (index, change) in enumerate(self.unknown):
+                if change.address in planned:
+                    verdict = "verification: it did not take effect (still planned)"
+                else:
+                    verdict = "verification: it took effect"
+                    self._record_applied(index, change, confirmed_by="verification")
+                report.outcome_unknown[position] += f" — {verdict}"
+            for position, change in enumerate(self.failed_changes):
+                if change.address not in planned:
+                    report.failed[position] += " — verification: it is in place now"
+        else:
+            notes.append(
+                f"verification: could not re-plan ({report.verification_error}); "
+                "the changes above stay applied — run `infomaniak-gitops plan` to check"
+            )
+        stopped = bool(report.failed or report.not_attempted)
+        unresolved = bool(report.outcome_unknown) and (verify is None or bool(report.remaining))
+        if stopped or unresolved:
+            report.outcome = "failed"
+        elif verify is None:
+            report.outcome = "unverified"
+        elif report.remaining:
+            report.outcome = "not_converged"
+        else:
+            report.outcome = "converged"
+        self._finish(verify)
+        if report.outcome == "failed":
+            count = len(report.failed) + len(report.outcome_unknown)
             raise ApplyError(
-                f"apply stopped: {len(report.failed)} change(s) failed",
+                f"apply {report.apply_id} stopped: {count} change(s) failed or have an unknown outcome",
                 applied=report.applied,
                 failed=report.failed,
+                outcome_unknown=report.outcome_unknown,
                 not_attempted=report.not_attempted,
+                apply_id=report.apply_id,
+                notes=notes,
+            )
+        if report.outcome == "unverified":
+            raise UnverifiedApply(
+                f"apply {report.apply_id}: all {len(report.applied)} change(s) were applied, "
+                "but the verification could not run",
+                applied=report.applied,
+                failed=[],
+                not_attempted=[],
+                apply_id=report.apply_id,
+                notes=notes,
             )
         return report
 
+    def _finish(self, verify: Plan | None) -> None:
+        """apply_done in the audit log, the last-apply record, then the journal's end (in that order)."""
+        self.audit.write("apply_done", **self.report.model_dump())
+        _record_last_apply(
+            self.session, self.report, verify, self.fingerprints, self.git_commit, self.audit.last_hash
+        )
+        self.journal.end(self.report.outcome)
+
 
 def _record_last_apply(
-    session: Session, report: ApplyReport, verify: Plan, fingerprints: dict[str, str], git_commit: str | None
+    session: Session,
+    report: ApplyReport,
+    verify: Plan | None,
+    fingerprints: dict[str, str],
+    git_commit: str | None,
+    audit_head: str | None,
 ) -> None:
     path = session.settings.last_apply_file
     record: dict[str, Any] = load_last_apply(path)
     record.update(
         {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "apply_id": report.apply_id,
             "plan_hash": report.plan_hash,
             "approval": report.approval,
             "git_commit": git_commit,
+            "outcome": report.outcome,
             "applied": len(report.applied),
-            "failed": len(report.failed),
+            # Drift trusts a scope's commit only after a clean apply; unknown outcomes count as failures.
+            "failed": len(report.failed) + len(report.outcome_unknown),
+            "verified": verify is not None,
             "secret_fingerprints": fingerprints,
+            "audit_head": audit_head,
         }
     )
+    if verify is None:
+        # Nothing verified: the scopes keep their older entries, whose time no longer matches the record's,
+        # so drift falls back to the audit log's applied values for them.
+        save_last_apply(path, record)
+        return
     # The live state the verification saw, per scope, lets `drift` tell "live moved" from "desired moved".
     scopes = record.setdefault("scopes", {})
     for summary in verify.scopes:

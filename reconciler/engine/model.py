@@ -128,6 +128,9 @@ class Plan(BaseModel):
     scopes: list[ScopeSummary] = Field(default_factory=list)
     changes: list[Change] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    undo_of: str | None = Field(
+        None, description="Set on an `undo` plan: the apply whose before-values it restores."
+    )
 
     @property
     def has_changes(self) -> bool:

@@ -13,6 +13,7 @@ from reconciler.desired.config import CONFIG_FILE, AccountConfig
 from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
 from reconciler.desired.policy import PolicyBaseline, committed_baseline, loosenings, policy_of
 from reconciler.engine.diff import diff_scope, field_changes
+from reconciler.engine.journal import Planned, journal_notices, read_journal
 from reconciler.engine.model import POLICY_KIND, Change, Plan, ScopeSummary
 from reconciler.engine.session import Session
 from reconciler.errors import DesiredStateError, Reason, SettingsError
@@ -183,6 +184,16 @@ def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:
 async def make_plan(
     session: Session, *, targets: Sequence[Target] = (), git_commit: str | None = None
 ) -> Plan:
-    """Load the desired files, fetch live state, and return the plan."""
+    """Load the desired files, fetch live state, and return the plan.
+
+    An interrupted last apply, or one whose answer to a write was lost, is named first in the warnings.
+    """
     desired = load_for_plan(session, targets)
-    return await plan_desired(session, desired, targets=targets, git_commit=git_commit)
+    plan = await plan_desired(session, desired, targets=targets, git_commit=git_commit)
+    planned = Planned(
+        scopes=frozenset(f"{s.kind}/{s.scope}" for s in plan.scopes),
+        addresses=frozenset(c.address for c in plan.changes),
+    )
+    notices = journal_notices(read_journal(session.settings.journal_file), planned)
+    plan.warnings = [*notices, *plan.warnings]
+    return plan

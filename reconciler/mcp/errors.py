@@ -30,6 +30,7 @@ from reconciler.errors import (
     SettingsError,
     StalePlan,
     UnsafePlan,
+    UnverifiedApply,
 )
 
 P = ParamSpec("P")
@@ -56,6 +57,8 @@ NEXT_STEP: dict[type[Exception], str] = {
     ApprovalError: "Nothing was applied.",
     LockError: "Nothing was applied: another apply is running. Wait for it, then call ik_apply again.",
     ApplyError: "Call ik_plan to see what remains; tell the user what was applied.",
+    UnverifiedApply: "Every change was applied; only the check failed. Call ik_plan to confirm nothing "
+    "remains; do not apply again before that.",
     git.GitError: "Check the repository state with ik_git_status; the user may need to fix git by hand.",
 }
 

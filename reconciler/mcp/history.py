@@ -7,6 +7,10 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.audit import verify_chain
+from reconciler.engine import load_last_apply
+from reconciler.settings import Settings
+
 MAX_LIMIT = 200
 
 
@@ -37,4 +41,10 @@ def format_entries(entries: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n" for entry in entries)
 
 
-__all__ = ["MAX_LIMIT", "format_entries", "select_entries"]
+def chain_text(settings: Settings) -> str:
+    """The hash-chain verdict of the audit log (``infomaniak-gitops audit verify``)."""
+    anchor = load_last_apply(settings.last_apply_file).get("audit_head")
+    return verify_chain(settings.audit_file, anchor=anchor if isinstance(anchor, str) else None).text()
+
+
+__all__ = ["MAX_LIMIT", "chain_text", "format_entries", "select_entries"]

@@ -226,9 +226,11 @@ async def apply_registered(app: McpApp, item: Registration, channel: Channel) ->
                 targets=parse_targets(item.targets),
                 approved=item.plan,
                 git_commit=head_commit(app.settings.state_dir),
+                # One approval never covers two applies: spent as soon as anything may have changed.
+                on_first_write=lambda: app.store.consume(item.plan_hash),
             )
     except (LockError, ApiError):
-        raise  # nothing was applied; the approval stays valid for a retry
+        raise  # raised before any write (the engine reports later ones as ApplyError): approval kept
     except BaseException:
         app.store.consume(item.plan_hash)
         raise

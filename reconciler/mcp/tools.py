@@ -294,11 +294,17 @@ async def ik_audit_log(
     plan_hash: Annotated[str | None, Field(description="Hash or its prefix.", max_length=64)] = None,
     since: Annotated[str | None, Field(description="ISO time, e.g. 2026-01-31.")] = None,
     limit: Annotated[int, Field(description="Entries to return.", ge=1, le=history.MAX_LIMIT)] = 20,
+    verify: Annotated[
+        bool, Field(description="Also check the log's hash chain (edited, removed or moved entries).")
+    ] = False,
 ) -> str:
     """Latest audit log entries (plans approved, changes applied or failed, refusals), newest last."""
-    entries = app_of(ctx).audit().entries()
-    chosen = history.select_entries(entries, event=event, plan_hash=plan_hash, since=since, limit=limit)
-    return clip(history.format_entries(chosen), "use filters or a smaller limit")
+    app = app_of(ctx)
+    chosen = history.select_entries(
+        app.audit().entries(), event=event, plan_hash=plan_hash, since=since, limit=limit
+    )
+    text = clip(history.format_entries(chosen), "use filters or a smaller limit")
+    return f"{history.chain_text(app.settings)}\n{text}" if verify else text
 
 
 __all__ = [

@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a CLI subprocess: no inherited Infomaniak settings, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOMANIAK")}
+    # The per-test lock folder (tests/conftest.py) is kept: it is not a setting under test.
+    keep = {"INFOMANIAK_GITOPS_LOCK_DIR"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOMANIAK") or k in keep}
     env.update(extra)
     return env
 

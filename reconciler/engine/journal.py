@@ -1,0 +1,219 @@
+"""The apply journal: each write's intent reaches the disk before the write, so a killed apply leaves a trace.
+
+One file per work directory (``.infomaniak-gitops/journal.jsonl``) holds the latest apply, one JSON object
+per line, each line fsync'd before the apply goes on:
+
+* ``begin``: apply id, plan hash, and the labels of the M changes in order;
+* ``intent``: change n is about to be written (before its first API call);
+* ``result``: change n was ``applied``, ``failed``, or its outcome is ``unknown`` (the answer was lost);
+* ``end``: the apply's outcome (``converged``, ``failed``, ``interrupted``, ``unverified`` ...).
+
+A journal without ``end`` (a ``kill -9``, a power cut) or ending ``interrupted`` (Ctrl-C) is reported by the
+next ``plan``, ``apply`` and MCP ``ik_plan``: "apply <id> was interrupted after K of M changes", with the
+change that was in flight (its outcome is unknown) and what was not started. The next apply replaces it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+Status = Literal["applied", "failed", "unknown"]
+
+
+def _label_address(label: str) -> str:
+    """``create dns/x/www A`` → ``dns/x/www A`` (labels are ``action address``)."""
+    return label.partition(" ")[2]
+
+
+@dataclass
+class JournalState:
+    """What a journal file says about one apply."""
+
+    apply_id: str
+    plan_hash: str
+    started: str
+    labels: list[str]
+    intents: set[int] = field(default_factory=set)
+    results: dict[int, Status] = field(default_factory=dict)
+    outcome: str | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        """Killed (no ``end``) or stopped by a signal: the changes after it were never tried."""
+        return self.outcome is None or self.outcome == "interrupted"
+
+    @property
+    def done(self) -> int:
+        """Changes known to be applied."""
+        return sum(1 for status in self.results.values() if status == "applied")
+
+    @property
+    def in_flight(self) -> list[str]:
+        """Changes whose write started but whose answer never came back: their outcome is unknown."""
+        unknown = [n for n, status in self.results.items() if status == "unknown"]
+        started = [n for n in self.intents if n not in self.results]
+        return [self.labels[n] for n in sorted({*unknown, *started}) if n < len(self.labels)]
+
+    @property
+    def not_started(self) -> list[str]:
+        return [label for n, label in enumerate(self.labels) if n not in self.intents]
+
+    def summary(self) -> dict[str, Any]:
+        """The figures the audit log keeps of an interrupted apply."""
+        return {
+            "apply_id": self.apply_id,
+            "plan_hash": self.plan_hash,
+            "applied": self.done,
+            "total": len(self.labels),
+            "outcome_unknown": self.in_flight,
+            "not_attempted": self.not_started,
+        }
+
+
+class Journal:
+    """Writer of the journal of one apply."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _append(self, record: dict[str, Any], *, truncate: bool = False) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if truncate else os.O_APPEND)
+        fd = os.open(self.path, flags, 0o600)
+        try:
+            os.write(fd, (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+            # The point of a journal: the intent is on the disk before the API sees the write.
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if truncate:
+            _fsync_dir(self.path.parent)
+
+    def begin(self, *, apply_id: str, plan_hash: str, started: str, labels: Sequence[str]) -> None:
+        self._append(
+            {
+                "type": "begin",
+                "apply_id": apply_id,
+                "plan_hash": plan_hash,
+                "started": started,
+                "changes": list(labels),
+            },
+            truncate=True,
+        )
+
+    def intent(self, index: int) -> None:
+        self._append({"type": "intent", "n": index})
+
+    def result(self, index: int, status: Status) -> None:
+        self._append({"type": "result", "n": index, "status": status})
+
+    def end(self, outcome: str) -> None:
+        self._append({"type": "end", "outcome": outcome})
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a directory; the file itself was synced
+    finally:
+        os.close(fd)
+
+
+def read_journal(path: Path) -> JournalState | None:
+    """The journal's apply, or None without a usable journal (a torn last line is ignored)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("journal %s is unreadable (%s); ignoring it", path, exc.strerror)
+        return None
+    state: JournalState | None = None
+    for raw in text.splitlines():
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError:
+            continue  # a line cut by the kill
+        if not isinstance(record, dict):
+            continue
+        kind = record.get("type")
+        if kind == "begin":
+            state = JournalState(
+                apply_id=str(record.get("apply_id", "?")),
+                plan_hash=str(record.get("plan_hash", "")),
+                started=str(record.get("started", "")),
+                labels=[str(label) for label in record.get("changes", [])],
+            )
+        elif state is None:
+            continue
+        elif kind == "intent" and isinstance(record.get("n"), int):
+            state.intents.add(record["n"])
+        elif kind == "result" and isinstance(record.get("n"), int):
+            status = record.get("status")
+            if status in ("applied", "failed", "unknown"):
+                state.results[record["n"]] = status
+        elif kind == "end":
+            state.outcome = str(record.get("outcome"))
+    return state
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What the plan shown with the notices covers: its scopes (``kind/scope``) and change addresses."""
+
+    scopes: frozenset[str]
+    addresses: frozenset[str]
+
+
+def journal_notices(state: JournalState | None, planned: Planned | None = None) -> list[str]:
+    """Plan-header lines about the last apply when it was interrupted or lost an answer.
+
+    ``planned`` lets each write of unknown outcome be checked against the plan being shown: still planned
+    means it did not take effect (or only partly); absent from a planned scope means it did.
+    """
+    if state is None:
+        return []
+    in_flight = state.in_flight
+    if not state.interrupted and not in_flight:
+        return []
+    lines: list[str] = []
+    total = len(state.labels)
+    if state.interrupted:
+        lines.append(
+            f"apply {state.apply_id} was interrupted after {state.done} of {total} changes "
+            f"(started {state.started}); the plan below shows what remains"
+        )
+    for label in in_flight:
+        checked = _checked(label, planned)
+        lines.append(f"apply {state.apply_id}: outcome unknown (the answer was lost): {label}{checked}")
+    rest = state.not_started
+    if state.interrupted and rest:
+        shown = ", ".join(rest[:5]) + (f" and {len(rest) - 5} more" if len(rest) > 5 else "")
+        lines.append(f"apply {state.apply_id}: not started: {shown}")
+    return lines
+
+
+def _checked(label: str, planned: Planned | None) -> str:
+    address = _label_address(label)
+    scope = "/".join(address.split("/", 2)[:2])
+    if planned is None or scope not in planned.scopes:
+        return ""
+    if address in planned.addresses:
+        return " — still planned below: it did not take effect, or only partly"
+    return " — checked: it took effect (not in this plan)"
+
+
+__all__ = ["Journal", "JournalState", "Planned", "journal_notices", "read_journal"]
