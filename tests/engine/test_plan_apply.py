@@ -115,7 +115,7 @@ async def test_targets_narrow_the_plan(make_session, write_items, fake_kind) -> 
         parse_targets(["nope/x"], [fake_kind])
 
 
-async def test_second_apply_waits_for_the_lock(make_session, write_items, tmp_path) -> None:
+async def test_second_apply_is_refused_while_the_lock_is_held(make_session, write_items, tmp_path) -> None:
     write_items("main", DESIRED)
     async with make_session() as session:
         plan = await make_plan(session)

@@ -1,0 +1,56 @@
+"""apply_registered (mcp/planning.py): the approval is spent as soon as anything may have changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.errors import ApiUnavailable, ApplyError, UnverifiedApply
+from reconciler.kinds import get_kind
+from reconciler.mcp import McpApp
+from reconciler.mcp.approval import Channel
+from reconciler.mcp.planning import apply_registered, plan_and_register
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_kind_failing_after_a_write_consumes_the_approval(
+    app: McpApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = await plan_and_register(app, [], can_elicit=True)
+    assert result.plan_hash is not None
+    item = app.store.require(result.plan_hash)
+
+    async def broken_update(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("kind bug")
+
+    monkeypatch.setattr(get_kind("dns"), "update", broken_update)
+    with pytest.raises(ApplyError) as caught:
+        await apply_registered(app, item, Channel.ELICITATION)
+    assert caught.value.applied and "RuntimeError: kind bug" in caught.value.failed[0]
+    # Something was applied: the same approval can never drive a second apply.
+    assert app.store.get(result.plan_hash) is None
+
+
+async def test_a_failed_verification_after_every_write_consumes_the_approval(
+    app: McpApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = await plan_and_register(app, [], can_elicit=True)
+    assert result.plan_hash is not None
+    item = app.store.require(result.plan_hash)
+    kind = get_kind("dns")
+    fetch = kind.fetch
+    calls: list[str] = []
+
+    async def flaky_fetch(ctx: Any, scope: str) -> Any:
+        calls.append(scope)
+        if len(calls) > 1:  # the apply's re-plan reads; the verification's read fails
+            raise ApiUnavailable("Service unavailable", method="GET", path="/2/zones", status=503)
+        return await fetch(ctx, scope)
+
+    monkeypatch.setattr(kind, "fetch", flaky_fetch)
+    with pytest.raises(UnverifiedApply) as caught:
+        await apply_registered(app, item, Channel.ELICITATION)
+    assert caught.value.applied and "HTTP 503" in str(caught.value)
+    assert app.store.get(result.plan_hash) is None
