@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from reconciler.engine.render_approval import ApprovalBlock, approval_content
 from reconciler.errors import ApprovalError
 from reconciler.mcp.approval import PAGE_TTL_SECONDS, ApprovalStore, Registration
 
@@ -59,17 +60,33 @@ def _message(title: str, text: str, *, status: int) -> HTMLResponse:
     return _page(title, f"<p>{escape(text)}</p>", status=status)
 
 
+def _block(block: ApprovalBlock) -> str:
+    warnings = "".join(f"<li>{escape(w)}</li>" for w in block.warnings)
+    values = "\n".join(block.values)
+    return (
+        f'<div class="change{" risky" if block.risky else ""}"><h3>{escape(block.header)}</h3>'
+        + (f'<ul class="warn">{warnings}</ul>' if warnings else "")
+        + (f"<pre>{escape(values)}</pre>" if values else "")
+        + "</div>"
+    )
+
+
 def render_review(item: Registration, *, action: str) -> str:
-    """The body of the review page; every value is escaped."""
-    plan = item.plan
-    where = "the sandbox (simulator)" if plan.sandbox else f"account {plan.account_id or '(from the token)'}"
+    """The body of the review page: the approval question's content in full, risky changes highlighted
+    and first; every value is escaped."""
+    content = approval_content(item.plan, value_limit=None)
     parts = [
-        f"<p><strong>{escape(plan.summary_line())}</strong></p>",
-        f'<p class="meta">Target: {escape(where)} · plan hash <code>{escape(plan.plan_hash)}</code> · '
-        f"this link works once and expires {PAGE_TTL_SECONDS // 60} minutes after the plan.</p>",
+        f"<p><strong>{escape(content.summary)}</strong></p>",
+        f'<p class="meta">Target: {escape(content.target)} · plan hash <code>{escape(content.plan_hash)}'
+        f"</code> · this link works once and expires {PAGE_TTL_SECONDS // 60} minutes after the plan.</p>",
     ]
-    parts += [f'<p class="warn">{escape(reason)}</p>' for reason in plan.unsafe_reasons]
-    parts.append(f"<pre>{escape(item.text)}</pre>")
+    parts += [f'<p class="warn">{escape(reason)}</p>' for reason in content.unsafe]
+    if content.risky:
+        parts.append(f"<h2>Look at these first ({len(content.risky)})</h2>")
+        parts += [_block(block) for block in content.risky]
+    if content.others:
+        parts.append(f"<h2>Other changes ({len(content.others)})</h2>")
+        parts += [_block(block) for block in content.others]
     parts.append(
         f'<form method="post" action="{escape(action)}">'
         f'<input type="hidden" name="csrf" value="{escape(item.csrf_token)}">'

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from reconciler.desired import load_desired
 from reconciler.engine import Plan, apply_plan, make_plan, parse_targets, render_text
 from reconciler.engine.drift import compute_drift, memo_kinds
+from reconciler.engine.render_approval import QUESTION_LIMIT, render_approval
 from reconciler.engine.session import load_last_apply
 from reconciler.errors import ApiError, ApprovalError, LockError
 from reconciler.gitinfo import head_commit, is_dirty
@@ -184,16 +186,18 @@ async def plan_and_register(app: McpApp, targets: Sequence[str], *, can_elicit: 
     return result
 
 
-def confirm_question(item: Registration, *, max_changes: int = 15) -> str:
+def full_plan_pointer(app: McpApp, item: Registration) -> str:
+    """Where the human reads the whole plan when the question cannot hold it: the page, else a terminal."""
+    if app.page_url is not None and not app.read_only:
+        if item.page_token is None:
+            item.page_token = secrets.token_urlsafe(32)
+        return f"{app.page_url}/approve/{item.page_token} (the approval page, every value in full)"
+    return f"run `infomaniak-gitops --state {app.settings.state_dir} plan` in a terminal"
+
+
+def confirm_question(app: McpApp, item: Registration, *, limit: int = QUESTION_LIMIT) -> str:
     """The elicitation message: only the registered plan, never text the model sent with the call."""
-    plan = item.plan
-    where = "the sandbox" if plan.sandbox else f"Infomaniak account {plan.account_id or '(token default)'}"
-    lines = [f"Apply plan {plan.plan_hash[:12]} to {where}?", plan.summary_line()]
-    marks = {"create": "+", "update": "~", "delete": "-"}
-    lines += [f"  {marks[c.action]} {c.address}" for c in plan.changes[:max_changes]]
-    if len(plan.changes) > max_changes:
-        lines.append(f"  … and {len(plan.changes) - max_changes} more")
-    return "\n".join(lines)
+    return render_approval(item.plan, limit=limit, full_plan=full_plan_pointer(app, item))
 
 
 def check_approval(app: McpApp, plan_hash: str, channel: Channel, token: str | None) -> Registration:
@@ -279,6 +283,7 @@ __all__ = [
     "compute_plan",
     "confirm_question",
     "drift",
+    "full_plan_pointer",
     "no_channel_howto",
     "plan_and_register",
     "require_committed",

@@ -200,7 +200,7 @@ async def ask_to_apply(plan_hash: str, ctx: Ctx) -> Elicit[Confirm] | NotAsked:
     channel = planning.channel_for(app, item.plan, can_elicit=client_can_elicit(ctx))
     if channel is not Channel.ELICITATION:
         return NotAsked(channel=channel)
-    return Elicit(planning.confirm_question(item), Confirm)
+    return Elicit(planning.confirm_question(app, item), Confirm)
 
 
 def settle(outcome: ElicitationResult[Confirm], plan_hash: str) -> Channel:

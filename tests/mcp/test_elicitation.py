@@ -4,6 +4,7 @@ pull-request modes, and refusals of stale or unsafe plans — on both protocol e
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ async def test_accepted_confirmation_applies_and_is_audited(
     assert after.structured_content["plan_hash"] is None
     (question,) = human.asked
     assert question.startswith(
-        f"Apply plan {h[:12]} to the sandbox?\nPlan: 1 to create, 2 to update, 1 to delete."
+        f"Apply plan {h[:12]} to the sandbox (simulator)?\nPlan: 1 to create, 2 to update, 1 to delete."
     )
     assert "- dns/example.ch/app A" in question
     attempts = [e for e in audit(app) if e["event"] == "apply_attempt"]
@@ -208,3 +209,25 @@ async def test_plan_from_an_eliciting_client_needs_its_own_link_elsewhere(
     async with client(server, mode) as other:
         refused = await other.call_tool(ToolName.APPLY.value, {"plan_hash": h})
     assert refused.is_error and "no approval link yet; call ik_plan" in text_of(refused)
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "mcp" / "approval-question-demo.txt"
+
+
+async def test_the_question_of_the_demo_plan_matches_its_golden_file(server: ReconcilerServer) -> None:
+    """The exact text a human approves; regenerate with UPDATE_GOLDEN=1 after a deliberate change."""
+    human = Human("decline")
+    async with client(server, "auto", human) as c:
+        h = await plan_hash(c)
+        await c.call_tool(ToolName.APPLY.value, {"plan_hash": h})
+    (question,) = human.asked
+    text = question.replace(h, "<plan-hash>").replace(h[:12], "<plan-hash-12>") + "\n"
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+    # What the issue asked for, spelled out: DMARC before → after, every warning, risky first.
+    assert '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.ch" → "v=DMARC1; p=reject;' in text
+    assert "! changes mail authentication (SPF, DKIM or DMARC)" in text
+    assert "! removes an address of app: clients stop reaching it" in text
+    assert text.index("Look at these first") < text.index("Other changes") < text.index("blog CNAME")
