@@ -31,6 +31,7 @@ from reconciler.engine.render import (
     render_markdown,
     render_text,
 )
+from reconciler.engine.render_approval import QUESTION_LIMIT, approval_content, render_approval
 from reconciler.engine.scaffold import (
     ScaffoldReport,
     commit_all,
@@ -69,6 +70,7 @@ def load_plan_file(path: Path) -> Plan:
 __all__ = [
     "DRIFT_RENDERERS",
     "GITHUB_COMMENT_LIMIT",
+    "QUESTION_LIMIT",
     "RENDERERS",
     "ApplyReport",
     "Change",
@@ -81,6 +83,7 @@ __all__ = [
     "Session",
     "Target",
     "apply_plan",
+    "approval_content",
     "comment_length",
     "comment_marker",
     "commit_all",
@@ -103,6 +106,7 @@ __all__ = [
     "plan_undo",
     "read_journal",
     "relabel_files",
+    "render_approval",
     "render_json",
     "render_markdown",
     "render_text",

@@ -6,9 +6,16 @@ import secrets
 from collections.abc import Sequence
 
 from reconciler.desired import load_desired
-from reconciler.engine import Plan, apply_plan, make_plan, parse_targets, render_text
+from reconciler.engine import (
+    QUESTION_LIMIT,
+    Plan,
+    apply_plan,
+    make_plan,
+    parse_targets,
+    render_approval,
+    render_text,
+)
 from reconciler.engine.drift import compute_drift, memo_kinds
-from reconciler.engine.render_approval import QUESTION_LIMIT, render_approval
 from reconciler.engine.session import load_last_apply
 from reconciler.errors import ApiError, ApprovalError, LockError
 from reconciler.gitinfo import head_commit, is_dirty
