@@ -31,7 +31,9 @@ from reconciler.kinds.base import (
     Action,
     DesiredObject,
     DocumentSource,
+    FileLayout,
     Key,
+    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
@@ -48,9 +50,6 @@ from reconciler.kinds.mail_hosting import (
 )
 from reconciler.kinds.mailbox_security.spec import mailbox_address
 from reconciler.kinds.mapping_file import (
-    FilePerScope,
-    FilesFromLayout,
-    OneFile,
     drop_entry,
     entries,
     mapping_schema,
@@ -191,17 +190,16 @@ def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[De
     return objects
 
 
-class MailForwardingKind(FilesFromLayout):
+class MailForwardingKind(KindBase):
     """Forwarding of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
     directory: ClassVar[str] = MAIL_DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = MailboxForwarding
     apply_order: ClassVar[int] = 44
-    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
-    files: ClassVar[OneFile | FilePerScope] = FILES
+    files: ClassVar[FileLayout] = FILES
 
-    # -- files (scope_files, path_for: FilesFromLayout) ---------------------------------------------------
+    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=file_domain(source.file))
 
@@ -237,12 +235,6 @@ class MailForwardingKind(FilesFromLayout):
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
         return normalize(spec)
-
-    def format_key(self, key: Key) -> str:
-        return key[0]
-
-    def is_unmanaged(self, key: Key, scope: str) -> bool:
-        return False
 
     def risks(
         self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None

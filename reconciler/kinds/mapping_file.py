@@ -83,7 +83,7 @@ class FilePerScope:
         return self.scope_files(state_dir).get(self.scope_of(scope), self.new_path(state_dir, scope))
 
     def pattern(self, state_dir: Path) -> str:
-        return (state_dir / self.directory / f"*{self.suffix}.yaml").as_posix()
+        return (state_dir / self.directory / "*.yaml").as_posix()
 
 
 def shown(path: Path, state_dir: Path) -> str:
