@@ -122,6 +122,14 @@ class InfomaniakClient:
         """GET ``path`` and return the envelope's ``data``."""
         return (await self._request("GET", path, params=params)).get("data")
 
+    async def get_plain(self, url: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        """GET a JSON answer that has no ``result``/``data`` envelope (kChat's Mattermost API).
+
+        Rate limit, retries and error mapping are those of every call; ``url`` may be absolute (kChat
+        lives on ``https://{team}.kchat.infomaniak.com``).
+        """
+        return (await self._request("GET", url, params=params, envelope=False)).get("data")
+
     async def post(self, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None) -> Any:
         """POST ``json`` to ``path`` and return the envelope's ``data``."""
         return (await self._request("POST", path, params=params, json=json)).get("data")
@@ -189,8 +197,12 @@ class InfomaniakClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        envelope: bool = True,
     ) -> dict[str, Any]:
-        """Send one call within the rate limit, retrying inside the time budget; return the envelope."""
+        """Send one call within the rate limit, retrying inside the time budget; return the envelope.
+
+        ``envelope=False``: a 2xx JSON answer is the data itself, wrapped here as ``{"data": ...}``.
+        """
         method = method.upper()
         if not path.startswith("/") and "://" not in path:
             path = "/" + path
@@ -237,6 +249,8 @@ class InfomaniakClient:
                         self.limiter.hold(pause)
                     await self._pause(method, shown, f"HTTP {status}", pause, retry)
                     continue
+            if not envelope and 200 <= status < 300:
+                return {"result": "success", "data": _plain_json(response, method=method, path=shown)}
             return unwrap(response, method=method, path=shown, secret=self._token, gave_up=retry.summary())
 
     async def _pause(self, method: str, path: str, reason: str, delay: float, retry: RetryBudget) -> None:
@@ -278,6 +292,14 @@ def _about_page_size(exc: ApiRejected) -> bool:
         if attribute in ("per_page", "limit"):
             return True
     return "per_page" in str(exc)
+
+
+def _plain_json(response: httpx.Response, *, method: str, path: str) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError as exc:
+        kind = response.headers.get("Content-Type") or "no content type"
+        raise ApiError(f"the API answered with a non-JSON body ({kind})", method=method, path=path) from exc
 
 
 __all__ = ["DEFAULT_BASE_URL", "REQUIRED_SCOPES", "InfomaniakClient"]

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import ci, core, mcp, repo, safety
+from reconciler.cli import ci, core, inventory, mcp, repo, safety
 from reconciler.cli.common import EXIT_ERROR, echo_err
 from reconciler.errors import ReconcilerError
 
-VERB_MODULES = (core, repo, ci, mcp, safety)
+VERB_MODULES = (core, repo, inventory, ci, mcp, safety)
 
 
 def _common_flags(*, suppress: bool) -> argparse.ArgumentParser:

@@ -248,7 +248,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     if args.sandbox_command == "reset":
         settings.sandbox_file.unlink(missing_ok=True)
         settings.last_apply_file.unlink(missing_ok=True)
-        echo(f"sandbox reset: the next command starts from the demo account ({settings.sandbox_file})")
+        if args.account != "demo":
+            from reconciler.sandbox.dirty import ACCOUNTS
+
+            ACCOUNTS[args.account]().save(settings.sandbox_file)
+        echo(
+            f"sandbox reset: the next command starts from the {args.account} account"
+            f" ({settings.sandbox_file})"
+        )
         return EXIT_OK
     from reconciler.sandbox import SANDBOX_TOKEN
     from reconciler.sandbox.server import serve
@@ -321,4 +328,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     add_fault_arguments(serve)
     serve.set_defaults(func=cmd_sandbox)
     reset = sandbox_sub.add_parser("reset", parents=[common], help="forget sandbox changes")
+    reset.add_argument(
+        "--account",
+        choices=("demo", "dirty"),
+        default="demo",
+        help="start from the clean demo (default) or the dirty one, where every audit finds something",
+    )
     reset.set_defaults(func=cmd_sandbox)

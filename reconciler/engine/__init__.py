@@ -7,6 +7,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler.audits import (
+    AUDIT_RENDERERS,
+    AUDITS,
+    AuditReport,
+    Severity,
+    Thresholds,
+    parse_severity,
+    run_audits,
+)
 from reconciler.engine.applier import ApplyReport, apply_plan, describe_moves
 from reconciler.engine.drift import (
     DRIFT_RENDERERS,
@@ -44,6 +53,15 @@ from reconciler.engine.scaffold import (
 from reconciler.engine.session import Session, load_last_apply
 from reconciler.engine.undo import plan_undo, undo_source
 from reconciler.errors import PlanError
+from reconciler.inventory import (
+    READ_RENDERERS,
+    ApiGetResult,
+    ReadResult,
+    api_get,
+    find_read_kind,
+    read_live,
+    render_catalogue,
+)
 
 
 def load_plan_file(path: Path) -> Plan:
@@ -68,20 +86,29 @@ def load_plan_file(path: Path) -> Plan:
 
 
 __all__ = [
+    "AUDITS",
+    "AUDIT_RENDERERS",
     "DRIFT_RENDERERS",
     "GITHUB_COMMENT_LIMIT",
     "QUESTION_LIMIT",
+    "READ_RENDERERS",
     "RENDERERS",
+    "ApiGetResult",
     "ApplyReport",
+    "AuditReport",
     "Change",
     "DriftReport",
     "FieldChange",
     "ImportedScope",
     "Plan",
+    "ReadResult",
     "ScaffoldReport",
     "ScopeSummary",
     "Session",
+    "Severity",
     "Target",
+    "Thresholds",
+    "api_get",
     "apply_plan",
     "approval_content",
     "comment_length",
@@ -90,6 +117,7 @@ __all__ = [
     "compute_drift",
     "describe_moves",
     "detect_account",
+    "find_read_kind",
     "import_scopes",
     "installed_command",
     "journal_notices",
@@ -101,16 +129,20 @@ __all__ = [
     "md_text",
     "memo_kinds",
     "parse_plan_marker",
+    "parse_severity",
     "parse_targets",
     "plan_desired",
     "plan_undo",
     "read_journal",
+    "read_live",
     "relabel_files",
     "render_approval",
+    "render_catalogue",
     "render_json",
     "render_markdown",
     "render_text",
     "resolve_scopes",
+    "run_audits",
     "scaffold_repository",
     "schema_document",
     "scope_commits",

@@ -83,6 +83,17 @@ class Session:
         return self._ctx
 
     @property
+    def clock(self) -> float | None:
+        """The simulator's logical clock (epoch seconds) in sandbox mode, None against the real API.
+
+        Read-only views that judge dates (expiry, invitation age) use it so the demo account, dated by its
+        own clock, reads the same whatever day it is run.
+        """
+        if self._sandbox_state is None:
+            return None
+        return float(self._sandbox_state.data["clock"])
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.settings.token,) if s)
 

@@ -22,6 +22,9 @@ class ToolName(StrEnum):
     GIT_STATUS = "ik_git_status"
     GIT_COMMIT = "ik_git_commit"
     AUDIT_LOG = "ik_audit_log"
+    CATALOG = "ik_catalog"
+    AUDIT = "ik_audit"
+    API_GET = "ik_api_get"
 
 
 __all__ = ["ToolName"]

@@ -67,6 +67,9 @@ TOOLS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(ToolName.GIT_COMMIT, tools.ik_git_commit, "Commit desired state", False, False, False, False),
     ToolSpec(ToolName.AUDIT_LOG, tools.ik_audit_log, "Read the audit log", True, False, True, False),
+    ToolSpec(ToolName.CATALOG, tools.ik_catalog, "List readable kinds", True, False, True, False),
+    ToolSpec(ToolName.AUDIT, tools.ik_audit, "Audit the account", True, False, True, True),
+    ToolSpec(ToolName.API_GET, tools.ik_api_get, "Read any API path", True, False, True, True),
 )
 
 # Plain text where it saves tokens (YAML, diffs, logs); structured where the model acts on fields.
@@ -80,6 +83,9 @@ _TEXT_TOOLS = frozenset(
         ToolName.IMPORT_LIVE,
         ToolName.GIT_STATUS,
         ToolName.AUDIT_LOG,
+        ToolName.CATALOG,
+        ToolName.AUDIT,
+        ToolName.API_GET,
     }
 )
 

@@ -22,9 +22,10 @@ from pydantic import BaseModel, Field
 
 from reconciler.desired import load_desired
 from reconciler.desired.edit import EditResult, read_scope, remove_entry, set_entry
+from reconciler.engine import AUDITS, find_read_kind
 from reconciler.errors import ApprovalError, DesiredStateError
 from reconciler.kinds import all_kinds, get_kind
-from reconciler.mcp import gitops, history, live, planning
+from reconciler.mcp import gitops, history, inventory, live, planning
 from reconciler.mcp.app import McpApp
 from reconciler.mcp.approval import Channel
 from reconciler.mcp.errors import tool_errors
@@ -97,10 +98,58 @@ async def ik_overview(ctx: Ctx) -> Overview:
 
 
 @tool_errors
-async def ik_live_get(ctx: Ctx, kind: KindArg, scope: ScopeOpt = None) -> str:
-    """Live resources of one scope as YAML in its desired file's shape; without scope, the live scopes."""
+async def ik_live_get(
+    ctx: Ctx,
+    kind: KindArg,
+    scope: ScopeOpt = None,
+    offset: Annotated[int, Field(description="Read-only kinds: skip rows.", ge=0)] = 0,
+    limit: Annotated[int, Field(description="Read-only kinds: rows.", ge=1, le=inventory.MAX_ROWS)] = 50,
+) -> str:
+    """Live state of any kind (ik_catalog lists them). Managed: a scope as YAML in its file's shape, or
+    the scopes. Read-only: rows (all scopes if omitted)."""
+    if find_read_kind(kind) is not None:
+        text = await inventory.rows_text(app_of(ctx), kind, scope, offset=offset, limit=limit)
+        return clip(text, "use a smaller limit or a scope")
     text = await live.live_yaml(app_of(ctx), kind, scope)
     return clip(text, "the scope is large; read its desired file with ik_desired_get instead")
+
+
+@tool_errors
+async def ik_catalog(
+    ctx: Ctx,
+    product: Annotated[
+        str | None, Field(description="e.g. mail, drive, web; omit for all.", max_length=40)
+    ] = None,
+) -> str:
+    """Every kind ik_live_get reads: product, scope, columns; unverified API routes are marked."""
+    return inventory.catalog_text(product)
+
+
+@tool_errors
+async def ik_audit(
+    ctx: Ctx,
+    audits: Annotated[
+        list[str] | None, Field(description=f"Some of: {', '.join(a.name for a in AUDITS)}; omit for all.")
+    ] = None,
+    days: Annotated[int, Field(description="Expiry window.", ge=1, le=366)] = 30,
+) -> str:
+    """Posture audits: findings with severity, resource, problem and fix (a desired-state edit if any)."""
+    text = await inventory.audit_text(app_of(ctx), audits, days=days)
+    return clip(text, "run fewer audits at once")
+
+
+@tool_errors
+async def ik_api_get(
+    ctx: Ctx,
+    path: Annotated[
+        str, Field(description="API path under /1/, /2/ or /3/, e.g. /1/products.", max_length=500)
+    ],
+    params: Annotated[
+        dict[str, str | int | bool] | None, Field(description="Query parameters, e.g. {per_page: 10}.")
+    ] = None,
+) -> str:
+    """Read-only GET of any public API path, for what no kind covers. Answer capped."""
+    return await inventory.api_get_text(app_of(ctx), path, params)
 
 
 # -- desired -----------------------------------------------------------------------------------------
@@ -313,8 +362,11 @@ __all__ = [
     "app_of",
     "ask_to_apply",
     "client_can_elicit",
+    "ik_api_get",
     "ik_apply",
+    "ik_audit",
     "ik_audit_log",
+    "ik_catalog",
     "ik_desired_get",
     "ik_desired_remove",
     "ik_desired_set",

@@ -65,7 +65,7 @@ async def test_pagination_keys_only_with_page(client):
 @pytest.mark.parametrize("alias", ["per_page", "items_per_page", "items", "limit"])
 async def test_page_size_aliases(client, alias):
     body = (await client.get("/1/products", params={"page": 1, alias: 3})).json()
-    assert body["items_per_page"] == 3 and body["pages"] == 2 and len(body["data"]) == 3
+    assert body["items_per_page"] == 3 and body["pages"] == 4 and len(body["data"]) == 3
 
 
 async def test_last_page_and_default_page_size(client):
