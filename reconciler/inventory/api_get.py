@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.api.paths import check_scope
 from reconciler.errors import SettingsError
 from reconciler.kinds import RunContext
 
@@ -34,13 +35,21 @@ def check_api_path(path: str) -> str:
         raise SettingsError(f"API path {text!r} must start with /1/, /2/ or /3/ (e.g. /1/products)")
     if "?" in text or "#" in text:
         raise SettingsError(f"API path {text!r} has a query string; pass parameters separately (params)")
-    segments = text.split("/")[1:]
-    for segment in segments:
-        if segment in ("", ".", ".."):
+    for part in text.split("/")[1:]:
+        if part in ("", ".", ".."):
             raise SettingsError(f"API path {text!r} has an empty, '.' or '..' segment; give a plain path")
-        if not _SEGMENT.match(segment):
+        # The checks every scope passes (no '%', '?', '#', '\\', control or invisible characters) ...
+        try:
+            check_scope(part)
+        except SettingsError as exc:
+            reason = str(exc).split(" contains ", 1)[-1].split(" is a path", 1)[0]
             raise SettingsError(
-                f"API path segment {segment!r} of {text!r} has characters outside letters, digits and ._~@:+-"
+                f"API path segment {part!r} of {text!r} is refused: it contains {reason}"
+            ) from exc
+        # ... and, since a segment is sent as is, nothing a URL would have to escape.
+        if not _SEGMENT.match(part):
+            raise SettingsError(
+                f"API path segment {part!r} of {text!r} has characters outside letters, digits and ._~@:+-"
             )
     return text
 

@@ -13,9 +13,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from reconciler.api.client import DEFAULT_BASE_URL
+from reconciler.api.paths import check_scope, segment
 from reconciler.errors import ApiError, SettingsError
 from reconciler.inventory.catalogue import ReadKind, find_read_kind
 from reconciler.kinds import SENSITIVE_MARK, Kind, RunContext, all_kinds
@@ -70,17 +70,13 @@ def pick(raw: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
-def _segment(value: Any) -> str:
-    # Values substituted into a path come from API answers or the user: never let them add segments.
-    return quote(str(value), safe="@")
-
-
 def _format(template: str, values: Mapping[str, Any]) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in values or values[name] is None:
             raise SettingsError(f"cannot build {template}: the parent row has no {name!r}")
-        return _segment(values[name])
+        # Values substituted into a path come from API answers: never let them add segments.
+        return segment(values[name])
 
     return re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", replace, template)
 
@@ -253,7 +249,8 @@ async def read_live(
 ) -> ReadResult:
     """Rows ``offset..offset+limit`` of kind ``name`` (managed or read-only) in ``scope`` (None: all)."""
     if scope is not None:
-        scope = scope.strip() or None
+        # The same guard as every kind's scope: a name, never a path, a query or a control character.
+        scope = check_scope(scope.strip())
     read_kind = find_read_kind(name)
     if read_kind is not None:
         pairs = await Reader(ctx, now=now).rows(read_kind, scope)

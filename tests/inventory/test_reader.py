@@ -89,6 +89,7 @@ async def test_lists_follow_every_page(sandbox) -> None:
         for i in range(250)
     ]
     ctx, recorder = context(sandbox)
+    ctx.client.page_size = 100
     result = await read_live(ctx, "short_urls", limit=20, offset=240)
     assert (result.total, [r["code"] for r in result.rows], result.next_offset) == (
         250,
