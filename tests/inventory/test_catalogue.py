@@ -59,7 +59,8 @@ def test_spec_sources_are_in_the_official_files_and_others_are_not() -> None:
 def test_columns_drop_working_fields_and_add_derived_ones() -> None:
     domains = get_read_kind("registered_domains")
     assert domains.columns == (
-        "name", "id", "expires_at", "expires_in_days", "transfer_lock", "nameservers", "dnssec"
+        "name", "id", "expires_at", "renewal_warranty",
+        "expires_in_days", "transfer_lock", "nameservers", "dnssec",
     )  # fmt: skip
     assert domains.key_column == "name"
 

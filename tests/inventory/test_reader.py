@@ -43,6 +43,7 @@ async def test_domains_merge_details_zones_and_expiry(sandbox) -> None:
         "name": "example.ch",
         "id": 1600101,
         "expires_at": 1790460000,
+        "renewal_warranty": True,
         "expires_in_days": 268,
         "transfer_lock": True,
         "nameservers": ["ns41.infomaniak.com", "ns42.infomaniak.com"],
