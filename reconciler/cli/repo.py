@@ -53,7 +53,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             echo(f"   imported  {file}")
         commit = commit_all(root, "Import the live account with infomaniak-gitops init")
         echo(f"committed {commit[:12]}" if commit else "nothing new to commit")
-    snippet = mcp_config(installed_command(), sandbox=settings.sandbox, absolute_root=root)
+    snippet = mcp_config(installed_command(absolute=True), sandbox=settings.sandbox, absolute_root=root)
     echo(
         "\nNext:\n"
         f"  cd {root}\n"

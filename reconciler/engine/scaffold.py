@@ -45,16 +45,19 @@ class ScaffoldReport:
         self.files.append((path.relative_to(self.root).as_posix(), outcome))
 
 
-def installed_command() -> str:
-    """How a client should start this installation: the bare name when it is on PATH, else its full path.
+def installed_command(*, absolute: bool = False) -> str:
+    """How a client should start this installation.
 
-    A bare name keeps a committed ``.mcp.json`` valid on every teammate's machine; the full path covers an
-    installation in a virtualenv that is not activated.
+    The bare name when it is on PATH keeps a committed ``.mcp.json`` valid on every teammate's machine;
+    ``absolute`` is for desktop apps, which do not inherit the shell's PATH. An installation in a virtualenv
+    that is not activated is always named by its full path.
     """
-    on_path = shutil.which(COMMAND_NAME)
-    if on_path:
-        return COMMAND_NAME
     beside = Path(sys.executable).with_name(COMMAND_NAME)
+    on_path = shutil.which(COMMAND_NAME)
+    if on_path and not absolute:
+        return COMMAND_NAME
+    if on_path:
+        return str(Path(on_path).resolve())
     return str(beside) if beside.exists() else COMMAND_NAME
 
 
@@ -118,8 +121,7 @@ def editor_schema_map() -> dict[str, list[str]]:
     """yaml-language-server associations: schema file → the state files it validates."""
     mapping: dict[str, list[str]] = {f"./{SCHEMA_DIR_NAME}/config.json": [f"{STATE_DIR_NAME}/{CONFIG_FILE}"]}
     for kind in all_kinds():
-        pattern = kind.file_pattern(Path(STATE_DIR_NAME))
-        mapping.setdefault(f"./{SCHEMA_DIR_NAME}/{kind.name}.json", []).append(pattern)
+        mapping[f"./{SCHEMA_DIR_NAME}/{kind.name}.json"] = [kind.file_pattern(Path(STATE_DIR_NAME))]
     return mapping
 
 
