@@ -108,7 +108,9 @@ def diff_scope(
         if key in desired_by_key:
             continue
         address = f"{kind.name}/{scope}/{kind.format_key(key)}"
-        if not prune or kind.is_unmanaged(key, scope) or config.is_ignored(address):
+        # A live object the tool could not fully read (have.note) is never deleted for being absent:
+        # import writes what it can, and deleting what it could not would be a silent loss.
+        if not prune or kind.is_unmanaged(key, scope) or config.is_ignored(address) or have.note:
             summary.kept_unmanaged += 1
             continue
         change = make("delete", key, None, have)

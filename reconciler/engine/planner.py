@@ -155,6 +155,12 @@ async def plan_desired(
         policy = policy_change(desired.baseline, desired.config)
         if policy is not None:
             changes.insert(0, policy)
+    notes = [
+        f"{item.kind.name}/{item.scope} {item.kind.format_key(obj.key)}: {obj.note}"
+        for item, live in fetched
+        for obj in live
+        if obj.note
+    ]
     plan = Plan(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         account_id=session.ctx.account_id,
@@ -164,6 +170,8 @@ async def plan_desired(
         scopes=summaries,
         changes=changes,
     )
+    # Live values kept as the API gave them (never refused, never silently deleted): say so in the plan.
+    plan.warnings.extend(f"kept as the API gave it: {note}" for note in sorted(notes))
     if not desired.scopes:
         plan.warnings.append(
             f"no desired-state files found under {desired.root} for "

@@ -84,6 +84,9 @@ class LiveObject:
     key: Key
     spec: SpecModel
     native: Any = None
+    note: str | None = None
+    """Why part of it is kept as the API gave it (a value the desired-file rules would refuse): plans show
+    the note as a warning, and a live object with a note is never deleted for being absent from the file."""
 
 
 @dataclass

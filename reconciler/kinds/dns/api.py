@@ -16,8 +16,14 @@ from typing import Any, Literal
 from reconciler.api.paths import segment
 from reconciler.kinds.base import Key, LiveObject
 from reconciler.kinds.dns.names import name_from_api, name_to_api
-from reconciler.kinds.dns.records import SUPPORTED_TYPES, value_from_api, value_to_api
-from reconciler.kinds.dns.spec import RecordSet
+from reconciler.kinds.dns.records import SUPPORTED_TYPES, live_value, value_to_api
+from reconciler.kinds.dns.spec import (
+    DEFAULT_TTL,
+    READ_ONLY_TYPES,
+    RecordSet,
+    set_problems,
+    unwritable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,20 +60,17 @@ def live_objects(rows: Iterable[Mapping[str, Any]], zone: str) -> list[LiveObjec
             skipped[rtype] += 1
             continue
         name = name_from_api(row.get("source"))
-        target = str(row.get("target", ""))
-        try:
-            value = value_from_api(rtype, target)
-        except ValueError as exc:
+        value, why = live_value(rtype, row.get("target"))
+        if why is not None:
             logger.warning(
-                "fetch dns %s: record %s (%s %s) has a target we cannot parse: %s",
+                "fetch dns %s: record %s (%s %s) is kept as the API gave it: %s",
                 zone,
                 row.get("id"),
                 name,
                 rtype,
-                exc,
+                why,
             )
-            value = target
-        groups.setdefault((name, rtype), []).append(LiveRecord(int(row["id"]), value, int(row["ttl"])))
+        groups.setdefault((name, rtype), []).append(LiveRecord(int(row["id"]), value, _ttl(row.get("ttl"))))
     if skipped:
         logger.info(
             "fetch dns %s: left %d record(s) of unmanaged types alone: %s",
@@ -75,6 +78,9 @@ def live_objects(rows: Iterable[Mapping[str, Any]], zone: str) -> list[LiveObjec
             sum(skipped.values()),
             ", ".join(f"{rtype} x{count}" for rtype, count in sorted(skipped.items())),
         )
+    types_at: dict[str, list[str]] = {}
+    for name, rtype in groups:
+        types_at.setdefault(name, []).append(rtype)
     objects = []
     for (name, rtype), records in groups.items():
         values = [record.value for record in records]
@@ -85,10 +91,28 @@ def live_objects(rows: Iterable[Mapping[str, Any]], zone: str) -> list[LiveObjec
                 name,
                 rtype,
             )
+        spec = record_set_from_live(rtype, records)
+        unfit = unwritable(name, rtype)
+        problems = [unfit] if unfit else set_problems(name, spec, types_at[name])
         objects.append(
-            LiveObject(key=(name, rtype), spec=record_set_from_live(rtype, records), native=tuple(records))
+            LiveObject(
+                key=(name, rtype),
+                spec=spec,
+                native=tuple(records),
+                note="; ".join(problems) if problems and rtype not in READ_ONLY_TYPES else None,
+            )
         )
     return objects
+
+
+def _ttl(raw: object) -> int:
+    # The schema requires an integer; anything else reads as the default rather than stopping the fetch.
+    if isinstance(raw, int | str | float) and not isinstance(raw, bool):
+        try:
+            return int(raw)
+        except ValueError:
+            pass
+    return DEFAULT_TTL
 
 
 def record_set_from_live(rtype: str, records: Sequence[LiveRecord]) -> RecordSet:

@@ -354,8 +354,21 @@ def describe(exc: ValidationError) -> str:
     )
 
 
-def canonical_value(rtype: str, raw: object) -> str:
-    """Canonical string of one YAML value (a string, or a mapping for structured types). Raises ValueError."""
+def canonical_value(rtype: str, raw: object, *, lenient: bool = False) -> str:
+    """Canonical string of one YAML value (a string, or a mapping for structured types). Raises ValueError.
+
+    ``lenient`` (a record marked ``octodns: {lenient: true}``) keeps a string the rules refuse as written,
+    stripped: the form ``import`` writes for a live value the tool cannot structure (docs/format-dns.md).
+    """
+    try:
+        return _canonical_value(rtype, raw)
+    except ValueError:
+        if lenient and isinstance(raw, str) and raw.strip():
+            return raw.strip()
+        raise
+
+
+def _canonical_value(rtype: str, raw: object) -> str:
     rule = TYPES[rtype]
     if rule.model is not None:
         if isinstance(raw, Mapping):
@@ -386,6 +399,29 @@ def value_from_api(rtype: str, target: str) -> str:
     return rule.scalar(target, api=True)
 
 
+def live_value(rtype: str, target: object) -> tuple[str, str | None]:
+    """``(value, why it is raw)`` of an API target: canonical, or the target as given when it cannot be read.
+
+    Live data is never refused: a value the rules cannot structure is kept as the API gave it (stripped),
+    so the plan shows it and ``import`` writes it back as it is.
+    """
+    text = str(target if target is not None else "")
+    try:
+        return value_from_api(rtype, text), None
+    except ValueError as exc:
+        return text.strip(), str(exc)
+
+
+def raw_reason(rtype: str, value: str) -> str | None:
+    """Why ``value`` (canonical or raw) has no structured form that reads back as itself; None when it has."""
+    try:
+        if _canonical_value(rtype, _yaml_form(rtype, value)) == value:
+            return None
+        return "its structured form does not read back the same"
+    except (ValueError, ValidationError) as exc:
+        return describe(exc) if isinstance(exc, ValidationError) else str(exc)
+
+
 def _structured(rtype: str, canonical: str) -> StructuredValue:
     model = TYPES[rtype].model
     assert model is not None
@@ -393,16 +429,25 @@ def _structured(rtype: str, canonical: str) -> StructuredValue:
 
 
 def value_to_api(rtype: str, canonical: str) -> str:
-    """The ``target`` to send for a canonical value."""
+    """The ``target`` to send for a canonical value; a raw value is sent as it was given."""
     rule = TYPES[rtype]
-    if rule.model is not None:
-        return _structured(rtype, canonical).api_text()
-    return rule.to_api(canonical) if rule.to_api else canonical
+    try:
+        if rule.model is not None:
+            return _structured(rtype, canonical).api_text()
+        return rule.to_api(canonical) if rule.to_api else canonical
+    except (ValueError, ValidationError):
+        return canonical
 
 
-def value_to_yaml(rtype: str, canonical: str) -> str | dict[str, Any]:
-    """The octoDNS form of a canonical value: a mapping for structured types, else a string."""
+def _yaml_form(rtype: str, canonical: str) -> str | dict[str, Any]:
     rule = TYPES[rtype]
     if rule.model is not None:
         return _structured(rtype, canonical).model_dump(mode="json")
     return rule.to_yaml(canonical) if rule.to_yaml else canonical
+
+
+def value_to_yaml(rtype: str, canonical: str) -> str | dict[str, Any]:
+    """The octoDNS form of a value: a mapping for structured types, else a string; a raw value as it is."""
+    if raw_reason(rtype, canonical) is not None:
+        return canonical
+    return _yaml_form(rtype, canonical)

@@ -13,10 +13,18 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+from ruamel.yaml.comments import CommentedMap
 
 from reconciler.kinds.base import DesiredObject, DocumentSource, LiveObject, SpecModel
 from reconciler.kinds.dns.names import APEX, normalize_name
-from reconciler.kinds.dns.records import SUPPORTED_TYPES, TYPES, RecordType, canonical_value, value_to_yaml
+from reconciler.kinds.dns.records import (
+    SUPPORTED_TYPES,
+    TYPES,
+    RecordType,
+    canonical_value,
+    raw_reason,
+    value_to_yaml,
+)
 from reconciler.kinds.mapping_file import SCHEMA_DIALECT, editable, entries, find_key
 
 DEFAULT_TTL = 3600
@@ -31,12 +39,17 @@ MAX_TTL = 86_400
 """The API's maximum (the Infomaniak manager and admin tools accept 60-86400; the simulator enforces it)."""
 
 
+def _lenient(info: ValidationInfo) -> bool:
+    options = info.data.get("octodns")
+    return isinstance(options, OctodnsOptions) and options.lenient
+
+
 def _check_value(raw: Any, info: ValidationInfo) -> Any:
     rtype = info.data.get("type")
     if raw is None or rtype is None:  # no type: its own error is already reported
         return raw
     try:
-        return canonical_value(rtype, raw)
+        return canonical_value(rtype, raw, lenient=_lenient(info))
     except ValueError as exc:
         raise PydanticCustomError("dns_value", "{reason}", {"reason": str(exc)}) from None
 
@@ -55,6 +68,17 @@ def _not_bool(raw: Any) -> Any:
     return raw
 
 
+class OctodnsOptions(SpecModel):
+    """octoDNS's per-record ``octodns`` options; the tool reads ``lenient`` only."""
+
+    lenient: bool = Field(
+        default=False,
+        description="Keep values the rules cannot read as written (what `import` writes for such live "
+        "values, with a comment saying why); also relaxes the TTL range and the per-name rules. octoDNS "
+        "reads it the same way.",
+    )
+
+
 class Record(SpecModel):
     """One record set of a zone file: ``type``, ``ttl``, and exactly one of ``value`` or ``values``.
 
@@ -62,11 +86,13 @@ class Record(SpecModel):
     """
 
     type: RecordType = Field(description="Record type, e.g. A, MX, TXT.")
+    octodns: OctodnsOptions | None = Field(
+        default=None, description="octoDNS's record options: `{lenient: true}` keeps odd values as written."
+    )
     ttl: int = Field(
         default=DEFAULT_TTL,
-        ge=MIN_TTL,
-        le=MAX_TTL,
-        description=f"Time to live in seconds ({MIN_TTL} or more); {DEFAULT_TTL} when absent.",
+        description=f"Time to live in seconds ({MIN_TTL}-{MAX_TTL}); {DEFAULT_TTL} when absent.",
+        json_schema_extra={"minimum": 0},
     )
     value: YamlValue | None = Field(default=None, description="The only value; use `values` for several.")
     values: list[YamlValue] | None = Field(
@@ -95,6 +121,25 @@ class Record(SpecModel):
     def _ttl_not_bool(cls, raw: Any) -> Any:
         return _not_bool(raw)
 
+    @field_validator("ttl")
+    @classmethod
+    def _ttl_range(cls, ttl: int, info: ValidationInfo) -> int:
+        # Lenient records keep what the API holds, whatever the range (import writes them so).
+        if ttl < 0 or (not _lenient(info) and ttl < MIN_TTL):
+            floor = 0 if _lenient(info) else MIN_TTL
+            raise PydanticCustomError(
+                "greater_than_equal", "Input should be greater than or equal to {ge}", {"ge": floor}
+            )
+        if not _lenient(info) and ttl > MAX_TTL:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": MAX_TTL}
+            )
+        return ttl
+
+    @property
+    def lenient(self) -> bool:
+        return self.octodns is not None and self.octodns.lenient
+
     @model_validator(mode="after")
     def _value_count(self) -> Self:
         if (self.value is None) == (self.values is None):
@@ -102,7 +147,7 @@ class Record(SpecModel):
                 "dns_value_count", "give exactly one of `value` (one value) or `values` (a list)"
             )
         values: list[Any] = self.values if self.values is not None else [self.value]
-        if TYPES[self.type].single and len(values) > 1:
+        if TYPES[self.type].single and len(values) > 1 and not self.lenient:
             raise PydanticCustomError(
                 "dns_single_value",
                 "a {type} record has exactly one value, got {count}",
@@ -208,14 +253,14 @@ def _check_name(
                 rule="dns-duplicate-type",
             )
             continue
-        if record.type == "SRV" and not _srv_name_ok(name):
+        if record.type == "SRV" and not _srv_name_ok(name) and not record.lenient:
             source.error(
                 path,
                 f"an SRV name is _service._proto[.name] (e.g. _imap._tcp), got {display_name(name)}",
                 rule="dns-srv-name",
             )
             continue
-        if record.type == "CNAME" and name == APEX:
+        if record.type == "CNAME" and name == APEX and not record.lenient:
             source.error(
                 (*path, "type"),
                 "a CNAME cannot be at the apex: it would hide the zone's NS and SOA records",
@@ -223,7 +268,7 @@ def _check_name(
             )
             continue
         accepted[record.type] = (path, record)
-    if "CNAME" in accepted and len(accepted) > 1:
+    if "CNAME" in accepted and len(accepted) > 1 and not accepted["CNAME"][1].lenient:
         others = ", ".join(sorted(rtype for rtype in accepted if rtype != "CNAME"))
         source.error(
             (*accepted["CNAME"][0], "type"),
@@ -258,24 +303,86 @@ def _sorted_mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {key: mapping[key] for key in sorted(mapping, key=natural_key)}
 
 
+def _comment_text(text: str, limit: int = 240) -> str:
+    """Live text made safe for one YAML comment line: no line breaks or control characters, bounded."""
+    safe = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in text)
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+
+
+def set_problems(name: str, spec: RecordSet, types_at_name: Iterable[str]) -> list[str]:
+    """What the desired-file rules would refuse in a live record set; such a set is written lenient."""
+    problems = [
+        f"value {value!r}: {reason}"
+        for value in spec.values
+        if (reason := raw_reason(spec.type, value)) is not None
+    ]
+    if not MIN_TTL <= spec.ttl <= MAX_TTL:
+        problems.append(f"TTL {spec.ttl} is outside {MIN_TTL}-{MAX_TTL}")
+    if TYPES[spec.type].single and len(spec.values) > 1:
+        problems.append(f"a {spec.type} record set holds {len(spec.values)} values")
+    if spec.type == "SRV" and not _srv_name_ok(name):
+        problems.append(f"an SRV record at {display_name(name)}, not at _service._proto")
+    if spec.type == "CNAME" and (name == APEX or any(other != "CNAME" for other in types_at_name)):
+        problems.append(f"a CNAME at {display_name(name)} beside other records or at the apex")
+    return problems
+
+
+def unwritable(name: str, rtype: str) -> str | None:
+    """Why a live record set cannot be written to a zone file at all (its name or type), or None."""
+    if rtype in READ_ONLY_TYPES:
+        return f"{rtype} records are read-only in the API"
+    if name == APEX:
+        return None
+    try:
+        normalize_name(name)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def render_zone(objects: Iterable[DesiredObject | LiveObject]) -> dict[str, Any]:
     """The octoDNS document of record sets, every mapping in octoDNS's key order (apex ``''`` first).
 
-    Per name a mapping, or a type-sorted list when the name holds several types.
+    Per name a mapping, or a type-sorted list when the name holds several types. A live set the rules
+    would refuse is written as the API gave it, marked ``octodns: {lenient: true}``, under a comment that
+    says why; one that no file can hold (a read-only type, a name the rules refuse) is only a comment.
     """
     by_name: dict[str, list[RecordSet]] = {}
     for obj in objects:
         by_name.setdefault(obj.key[0], []).append(as_record_set(obj.spec))
     document: dict[str, Any] = {}
+    notes: dict[str, list[str]] = {}
+    left_out: list[str] = []
     for name in by_name:
-        entries = [_render_record(spec) for spec in sorted(by_name[name], key=lambda spec: spec.type)]
-        document["" if name == APEX else name] = entries[0] if len(entries) == 1 else entries
-    return _sorted_mapping(document)
+        written = []
+        for spec in sorted(by_name[name], key=lambda spec: spec.type):
+            reason = unwritable(name, spec.type)
+            if reason is not None:
+                values = ", ".join(spec.values)
+                left_out.append(f"{name} {spec.type} ({values}) is not written: {reason}")
+                continue
+            problems = set_problems(name, spec, (other.type for other in by_name[name]))
+            if problems:
+                notes.setdefault(name, []).append(
+                    f"{spec.type} kept as the API gave it (octodns.lenient): {'; '.join(problems)}"
+                )
+            written.append(_render_record(spec, lenient=bool(problems)))
+        if written:
+            document["" if name == APEX else name] = written[0] if len(written) == 1 else written
+    result = CommentedMap(_sorted_mapping(document))
+    for name, lines in notes.items():
+        key = "" if name == APEX else name
+        result.yaml_set_comment_before_after_key(key, before="\n".join(_comment_text(n) for n in lines))
+    if left_out:
+        result.yaml_set_start_comment("\n".join(_comment_text(line) for line in left_out))
+    return result
 
 
-def _render_record(spec: RecordSet) -> dict[str, Any]:
+def _render_record(spec: RecordSet, *, lenient: bool = False) -> dict[str, Any]:
     values = [_yaml_value(spec.type, value) for value in spec.values]
     entry: dict[str, Any] = {"type": spec.type, "ttl": spec.ttl}
+    if lenient:
+        entry["octodns"] = {"lenient": True}
     if len(values) == 1:
         entry["value"] = values[0]
     else:
