@@ -29,6 +29,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.live import checked_name, join_notes, read_live, split_noted, with_notes
 from reconciler.kinds.mapping_file import (
     OneFile,
     drop_entry,
@@ -64,8 +65,15 @@ class Tag(SpecModel):
 
 
 def from_api(row: Mapping[str, Any]) -> Tag:
-    """A tag of ``GET /1/accounts/{a}/tags``."""
-    return Tag(color=int(row["color"]))
+    """A tag of ``GET /1/accounts/{a}/tags``; a colour the file rules refuse is kept as the API gave it."""
+    return read_live(Tag, {"color": row.get("color")})[0]
+
+
+def live_tag(row: Mapping[str, Any]) -> LiveObject:
+    """A listed tag as a live object; a name or colour the file could not hold gets a note (never refused)."""
+    name, name_note = checked_name(normalize_tag_name, row.get("name"))
+    spec, color_note = read_live(Tag, {"color": row.get("color")})
+    return LiveObject((name,), spec, native={"id": int(row["id"])}, note=join_notes(name_note, color_note))
 
 
 def to_api(name: str, spec: Tag) -> dict[str, Any]:
@@ -112,8 +120,9 @@ class TagsKind(KindBase):
         )
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        tags = {obj.key[0]: _tag(obj.spec) for obj in objects}
-        return {name: {"color": tags[name].color} for name in sorted(tags)}
+        kept, left_out = split_noted(objects, self.format_key)
+        tags = {obj.key[0]: _tag(obj.spec) for obj in kept}
+        return with_notes({name: {"color": tags[name].color} for name in sorted(tags)}, left_out)
 
     def parse_key(self, text: str) -> Key:
         return (normalize_tag_name(text),)
@@ -165,14 +174,15 @@ class TagsKind(KindBase):
         objects: list[LiveObject] = []
         counts: dict[str, int] = {}
         for row in rows:
-            name = str(row["name"]).strip()
+            live = live_tag(row)
+            name = live.key[0]
             if name in counts:
                 raise PlanError(
                     f"two live tags are named {name!r}; the file cannot tell them apart\n"
                     "  rename one in the Infomaniak manager"
                 )
             counts[name] = int(row.get("product_count") or 0)
-            objects.append(LiveObject((name,), from_api(row), native={"id": int(row["id"])}))
+            objects.append(live)
         self._product_counts = counts
         return objects
 

@@ -410,7 +410,7 @@ def test_record_errors_carry_their_paths():
         (("api", "colour"), "extra_forbidden"),
         (("mail",), "dns_value_count"),
         (("both",), "dns_value_count"),
-        (("typo", "type"), "literal_error"),
+        (("typo", "type"), "dns_type"),
         (("dup",), "dns_duplicate_value"),
         (("one",), "dns_single_value"),
     }

@@ -154,3 +154,17 @@ def test_an_oversize_live_txt_does_not_stop_the_fetch() -> None:
     api.add(ZONE, "big", "TXT", '"' + "x" * 70_000 + '"')
     [live] = anyio.run(KIND.fetch, api.context(), ZONE)
     assert live.key == ("big", "TXT")
+
+
+# -- types ------------------------------------------------------------------------------------------------
+
+
+def test_the_unknown_type_message_lists_only_the_types_a_file_may_use() -> None:
+    (error,) = parse_errors(KIND, {"www": {"type": "SPF", "value": "v=spf1 -all"}}, FILE)
+    assert error[0] == ("www", "type") and "a zone file may use A, AAAA, CAA" in error[1]
+    assert "PTR" not in error[1]
+    (error,) = parse_errors(KIND, {"www": {"type": "PTR", "value": "host.example."}}, FILE)
+    assert "read-only" in error[1]
+    with pytest.raises(ValueError, match="a zone file may use") as caught:
+        KIND.parse_key("www PTR")
+    assert "PTR" not in str(caught.value).split("may use")[1]

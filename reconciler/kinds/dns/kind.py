@@ -26,9 +26,9 @@ from reconciler.kinds.base import (
 )
 from reconciler.kinds.dns.api import Call, LiveRecord, create_calls, delete_calls, live_objects, update_calls
 from reconciler.kinds.dns.names import APEX, normalize_name
-from reconciler.kinds.dns.records import SUPPORTED_TYPES
 from reconciler.kinds.dns.spec import (
     READ_ONLY_TYPES,
+    WRITABLE_TYPES,
     Record,
     as_record_set,
     parse_zone,
@@ -98,8 +98,10 @@ class DnsKind(KindBase):
             )
         name = APEX if parts[0] in ("''", '""') else normalize_name(parts[0])
         rtype = parts[1].upper()
-        if rtype not in SUPPORTED_TYPES:
-            raise ValueError(f"unsupported record type {parts[1]!r}; supported: {', '.join(SUPPORTED_TYPES)}")
+        if rtype not in WRITABLE_TYPES:
+            raise ValueError(
+                f"unsupported record type {parts[1]!r}; a zone file may use {', '.join(WRITABLE_TYPES)}"
+            )
         return (name, rtype)
 
     def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.kinds.base import SpecModel
@@ -243,7 +243,9 @@ class MxValue(StructuredValue):
         description="Lower is tried first (0-65535). `priority` is accepted as an alias.",
     )
     exchange: TargetOrRoot = Field(
-        description="Absolute host name with a trailing dot, or `.` for a null MX."
+        validation_alias=AliasChoices("exchange", "value"),
+        description="Absolute host name with a trailing dot, or `.` for a null MX. `value` is accepted as "
+        "an alias (octoDNS's legacy form).",
     )
 
 
@@ -290,6 +292,15 @@ class DsValue(StructuredValue):
     algorithm: U8 = Field(description="DNSSEC algorithm number (13 = ECDSA P-256).")
     digest_type: U8 = Field(description="Digest algorithm number (2 = SHA-256).")
     digest: Hex = Field(description="Digest in hexadecimal; spaces are removed and case is ignored.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_fields(cls, raw: Any) -> Any:
+        # octoDNS's deprecated DS form (kept valid until its 2.0) named the fields after DNSKEY's.
+        if isinstance(raw, Mapping) and ("public_key" in raw or "flags" in raw):
+            legacy = {"flags": "key_tag", "protocol": "algorithm", "algorithm": "digest_type"}
+            return {legacy.get(str(k), "digest" if k == "public_key" else str(k)): v for k, v in raw.items()}
+        return raw
 
 
 class SshfpValue(StructuredValue):

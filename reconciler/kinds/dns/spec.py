@@ -25,12 +25,16 @@ from reconciler.kinds.dns.records import (
     raw_reason,
     value_to_yaml,
 )
+from reconciler.kinds.live import comment_text
 from reconciler.kinds.mapping_file import SCHEMA_DIALECT, editable, entries, find_key
 
 DEFAULT_TTL = 3600
+"""TTL of a record that does not give one (octoDNS's documented default, and the Terraform provider's)."""
+
 # The API lists these but refuses to write them (unsupported_dns_record_type): they are shown, never managed.
 READ_ONLY_TYPES = frozenset({"PTR"})
-"""TTL of a record that does not give one (octoDNS's documented default, and the Terraform provider's)."""
+WRITABLE_TYPES: tuple[str, ...] = tuple(rtype for rtype in SUPPORTED_TYPES if rtype not in READ_ONLY_TYPES)
+"""The types a zone file may hold."""
 
 MIN_TTL = 60
 """The API's minimum: a lower TTL would be clamped and show as a change on every plan."""
@@ -102,7 +106,14 @@ class Record(SpecModel):
     @field_validator("type", mode="before")
     @classmethod
     def _type_case(cls, raw: Any) -> Any:
-        return raw.strip().upper() if isinstance(raw, str) else raw
+        rtype = raw.strip().upper() if isinstance(raw, str) else raw
+        if isinstance(rtype, str) and rtype not in SUPPORTED_TYPES:
+            raise PydanticCustomError(
+                "dns_type",
+                "unsupported record type {type!r}; a zone file may use {types}",
+                {"type": raw, "types": ", ".join(WRITABLE_TYPES)},
+            )
+        return rtype
 
     @field_validator("type")
     @classmethod
@@ -303,12 +314,6 @@ def _sorted_mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {key: mapping[key] for key in sorted(mapping, key=natural_key)}
 
 
-def _comment_text(text: str, limit: int = 240) -> str:
-    """Live text made safe for one YAML comment line: no line breaks or control characters, bounded."""
-    safe = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in text)
-    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
-
-
 def set_problems(name: str, spec: RecordSet, types_at_name: Iterable[str]) -> list[str]:
     """What the desired-file rules would refuse in a live record set; such a set is written lenient."""
     problems = [
@@ -372,9 +377,9 @@ def render_zone(objects: Iterable[DesiredObject | LiveObject]) -> dict[str, Any]
     result = CommentedMap(_sorted_mapping(document))
     for name, lines in notes.items():
         key = "" if name == APEX else name
-        result.yaml_set_comment_before_after_key(key, before="\n".join(_comment_text(n) for n in lines))
+        result.yaml_set_comment_before_after_key(key, before="\n".join(comment_text(n) for n in lines))
     if left_out:
-        result.yaml_set_start_comment("\n".join(_comment_text(line) for line in left_out))
+        result.yaml_set_start_comment("\n".join(comment_text(line) for line in left_out))
     return result
 
 

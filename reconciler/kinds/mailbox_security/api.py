@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.kinds.mailbox_security.spec import MailboxSecurity
+from reconciler.kinds.live import join_notes, read_live
+from reconciler.kinds.mailbox_security.spec import MailboxSecurity, SmartFiltering, normalize_sender
 
 logger = logging.getLogger(__name__)
 
@@ -53,24 +54,9 @@ def _senders(raw: Any) -> tuple[list[str], list[str]]:
 
 def from_api(row: Mapping[str, Any], hosting_id: int) -> tuple[MailboxSecurity, LiveMailbox]:
     """A live mailbox object → its settings and what apply needs."""
-    authorized, locked_authorized = _senders(row.get("authorized_senders"))
-    blocked, locked_blocked = _senders(row.get("blocked_senders"))
-    filtering: dict[str, Any] = {"enabled": bool(row.get("has_mail_filtering"))}
-    for field, api_field in (
-        ("commercial_folder", "mail_filtering_folder_commercials"),
-        ("social_networks_folder", "mail_filtering_folder_social_networks"),
-    ):
-        if row.get(api_field):
-            filtering[field] = str(row[api_field])
-    spec = MailboxSecurity.model_validate(
-        {
-            "authorized_senders": authorized,
-            "blocked_senders": blocked,
-            "move_spam": bool(row.get("has_move_spam")),
-            "smart_filtering": filtering,
-        },
-        context={"live": True},
-    )
+    _, locked_authorized = _senders(row.get("authorized_senders"))
+    _, locked_blocked = _senders(row.get("blocked_senders"))
+    spec = read_mailbox(row)[0]
     native = LiveMailbox(
         hosting_id=hosting_id,
         name=str(row["mailbox_name"]),
@@ -78,6 +64,46 @@ def from_api(row: Mapping[str, Any], hosting_id: int) -> tuple[MailboxSecurity, 
         locked_blocked=tuple(locked_blocked),
     )
     return spec, native
+
+
+def read_mailbox(row: Mapping[str, Any]) -> tuple[MailboxSecurity, str | None]:
+    """A mailbox's settings, and why they are kept as the API gave them (a sender or folder the file
+    rules refuse), if they are."""
+    authorized, _ = _senders(row.get("authorized_senders"))
+    blocked, _ = _senders(row.get("blocked_senders"))
+    filtering: dict[str, Any] = {"enabled": bool(row.get("has_mail_filtering"))}
+    for field, api_field in (
+        ("commercial_folder", "mail_filtering_folder_commercials"),
+        ("social_networks_folder", "mail_filtering_folder_social_networks"),
+    ):
+        if row.get(api_field):
+            filtering[field] = str(row[api_field])
+    move_spam = bool(row.get("has_move_spam"))
+    data = {
+        "authorized_senders": authorized,
+        "blocked_senders": blocked,
+        "move_spam": move_spam,
+        "smart_filtering": filtering,
+    }
+    spec, note = read_live(MailboxSecurity, data, context={"live": True})
+    if note is not None:
+        # Kept as given, but still compared as the file's normaliser compares (lowercase, no '@').
+        spec = MailboxSecurity.model_construct(
+            authorized_senders=[str(s).strip().lower().removeprefix("@") for s in authorized],
+            blocked_senders=[str(s).strip().lower().removeprefix("@") for s in blocked],
+            move_spam=move_spam,
+            smart_filtering=SmartFiltering.model_construct(**filtering),
+        )
+    odd = [sender for sender in (*spec.authorized_senders, *spec.blocked_senders) if not _sender_ok(sender)]
+    return spec, join_notes(note, f"senders the file rules refuse: {', '.join(odd)}" if odd else None)
+
+
+def _sender_ok(sender: str) -> bool:
+    try:
+        normalize_sender(sender)
+    except ValueError:
+        return False
+    return True
 
 
 def to_api(desired: dict[str, Any], live: dict[str, Any], native: LiveMailbox) -> dict[str, Any]:

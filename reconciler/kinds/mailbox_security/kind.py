@@ -19,8 +19,9 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.live import split_noted, with_notes
 from reconciler.kinds.mail_hosting import mail_domain
-from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, to_api
+from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, read_mailbox, to_api
 from reconciler.kinds.mailbox_security.spec import (
     API_FIELDS,
     KIND_NAME,
@@ -68,7 +69,9 @@ class MailboxSecurityKind(KindBase):
         return file_schema()
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        return {obj.key[0]: render_entry(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
+        kept, left_out = split_noted(objects, self.format_key)
+        document = {obj.key[0]: render_entry(obj.spec) for obj in sorted(kept, key=lambda obj: obj.key)}
+        return with_notes(document, left_out)
 
     def parse_key(self, text: str) -> Key:
         return key(text)
@@ -181,7 +184,7 @@ class MailboxSecurityKind(KindBase):
                 row = await ctx.client.get(f"{path}/{segment(row['mailbox_name'])}")
             address = str(row.get("mailbox") or f"{row['mailbox_name']}@{domain}").strip().lower()
             spec, native = from_api(row, hosting_id)
-            objects.append(LiveObject(key=(address,), spec=spec, native=native))
+            objects.append(LiveObject(key=(address,), spec=spec, native=native, note=read_mailbox(row)[1]))
         return objects
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from reconciler.api.paths import segment
 from reconciler.errors import ApiNotFound
 from reconciler.kinds.base import RunContext
+from reconciler.kinds.live import read_live
 from reconciler.kinds.share_links.spec import CAPABILITIES, LiveShareLink, ShareLinkEntry, normalize_path
 
 logger = logging.getLogger(__name__)
@@ -67,12 +68,21 @@ async def drives(ctx: RunContext) -> list[dict[str, Any]]:
 
 def from_api(link: Mapping[str, Any], *, password: str | None) -> LiveShareLink:
     """A link object (``sharelink`` of a file, or ``GET …/link``) → the live model."""
-    capabilities = link.get("capabilities") or {}
-    return LiveShareLink(
-        right=link["right"],
-        **{name: bool(capabilities.get(name, False)) for name in CAPABILITIES},
-        valid_until=link.get("valid_until"),
-        password=password,
+    return read_link(link, password=password)[0]
+
+
+def read_link(link: Mapping[str, Any], *, password: str | None) -> tuple[LiveShareLink, str | None]:
+    """The live model of a link, and why it is kept as the API gave it (an unknown right ...), if it is."""
+    raw_capabilities = link.get("capabilities")
+    capabilities: Mapping[str, Any] = raw_capabilities if isinstance(raw_capabilities, Mapping) else {}
+    return read_live(
+        LiveShareLink,
+        {
+            "right": link.get("right"),
+            **{name: bool(capabilities.get(name, False)) for name in CAPABILITIES},
+            "valid_until": link.get("valid_until"),
+            "password": password,
+        },
     )
 
 
@@ -85,7 +95,12 @@ async def inventory(ctx: RunContext, drive_id: int) -> list[tuple[str, int, dict
         if row.get("status") in _TRASHED:
             continue  # a link on a trashed file is not reachable; it returns with the file if restored
         file_id = int(row["id"])
-        path = normalize_path(row["path"])
+        try:
+            path = normalize_path(row.get("path"))
+        except ValueError:
+            # Kept as the API gave it; fetch notes why, and it is never resolved (nor deleted) by path.
+            found.append((str(row.get("path")), file_id, dict(row.get("sharelink") or {})))
+            continue
         nodes[path] = Node(file_id, row.get("type") == "dir")
         parent = path.rsplit("/", 1)[0] or "/"
         if isinstance(row.get("parent_id"), int):

@@ -23,14 +23,15 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.live import checked_name, join_notes
 from reconciler.kinds.mapping_file import FilePerScope, shown
 from reconciler.kinds.share_links.api import (
     LinkTarget,
     create_body,
     drives,
-    from_api,
     inventory,
     link_path,
+    read_link,
     resolve,
     update_body,
 )
@@ -176,8 +177,10 @@ class ShareLinksKind(KindBase):
             if link.get("right") == "password":
                 # The API never returns the password: report what the last apply recorded, or KEPT.
                 password = ctx.secret_fingerprints.get(fingerprint_key(scope, path), KEPT)
-            spec = from_api(link, password=password)
-            objects.append(LiveObject(key=(path,), spec=spec, native=LinkTarget(drive_id, file_id)))
+            spec, link_note = read_link(link, password=password)
+            _, path_note = checked_name(normalize_path, path)
+            target = LinkTarget(drive_id, file_id)
+            objects.append(LiveObject((path,), spec, native=target, note=join_notes(path_note, link_note)))
         return objects
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:

@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.errors import PlanError
 from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, SpecModel
+from reconciler.kinds.live import split_noted, with_notes
 from reconciler.kinds.mapping_file import drop_entry, entries, mapping_schema, put_entry
 from reconciler.kinds.share_links.secret import KEPT, fingerprint, read_env
 
@@ -272,7 +273,9 @@ def normalize(spec: SpecModel, scope: str) -> dict[str, Any]:
         raise TypeError(f"not a share_links spec: {type(spec).__name__}")
     result: dict[str, Any] = {"right": spec.right}
     result.update({name: getattr(spec, name) for name in CAPABILITIES})
-    result["valid_until"] = iso_time(spec.valid_until)
+    # A live value kept as the API gave it (not a number) is compared as it is.
+    until = spec.valid_until
+    result["valid_until"] = iso_time(until) if until is None or isinstance(until, int) else str(until)
     password = desired_password(spec, scope) if isinstance(spec, ShareLinkEntry) else spec.password
     if password is not None:
         result["password"] = password
@@ -332,7 +335,10 @@ def render_entry(spec: SpecModel) -> dict[str, Any]:
 
 
 def render_file(objects: list[DesiredObject | LiveObject]) -> dict[str, Any]:
-    return {obj.key[0]: render_entry(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
+    """The drive file of ``objects``; a live link with a note is left out, the note written as a comment."""
+    kept, left_out = split_noted(objects, lambda key: key[0])
+    document = {obj.key[0]: render_entry(obj.spec) for obj in sorted(kept, key=lambda obj: obj.key)}
+    return with_notes(document, left_out)
 
 
 def upsert_link(document: Any, key: Key, entry: Any) -> Any:

@@ -13,7 +13,8 @@ from typing import Any
 from reconciler.api.paths import segment
 from reconciler.errors import ApiNotFound
 from reconciler.kinds.base import DesiredObject, LiveObject, RunContext
-from reconciler.kinds.teams.spec import MEMBER, SCOPE, Membership, is_member_key, member_key
+from reconciler.kinds.live import checked_name
+from reconciler.kinds.teams.spec import MEMBER, SCOPE, Membership, is_member_key, member_key, normalize_email
 from reconciler.kinds.teams.team import live_name, native_ids, team_id, teams_path
 
 _FETCH_CONCURRENCY = 4
@@ -34,9 +35,11 @@ async def fetch_members(ctx: RunContext, account: int, rows: Sequence[Mapping[st
     for row, users in zip(rows, listed, strict=True):
         team = live_name(row)
         for user in users:
-            email = str(user["email"]).strip().lower()
+            email, note = checked_name(normalize_email, str(user.get("email") or ""))
             native = {"team_id": int(row["id"]), "user_id": int(user["id"])}
-            objects.append(LiveObject(member_key(team, email), Membership(), native=native))
+            objects.append(
+                LiveObject(member_key(team, email.lower()), Membership(), native=native, note=note)
+            )
     return objects
 
 

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
 from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, SpecModel
+from reconciler.kinds.live import note_of, split_noted, with_notes
 from reconciler.kinds.mapping_file import OneFile, editable, entries, find_key, mapping_schema, name_key
 
 KIND_NAME = "teams"
@@ -152,10 +153,19 @@ def file_schema() -> dict[str, Any]:
 
 
 def render_file(objects: Iterable[DesiredObject | LiveObject]) -> dict[str, Any]:
-    """The file of ``objects``: teams by name, each with its sorted members."""
+    """The file of ``objects``: teams by name, each with its sorted members.
+
+    A live team or membership with a note (a value the file rules refuse) is left out, with the note as a
+    comment; so are the members of a team left out, which the file could not hold without it.
+    """
+    kept, left_out = split_noted(objects, format_key)
+    dropped = {obj.key[0] for obj in objects if not is_member_key(obj.key) and note_of(obj)}
     teams: dict[str, dict[str, Any]] = {}
     members: dict[str, list[str]] = {}
-    for obj in objects:
+    for obj in kept:
+        if obj.key[0] in dropped:
+            left_out.append(f"{format_key(obj.key)} is not written: its team is not")
+            continue
         if is_member_key(obj.key):
             members.setdefault(obj.key[0], []).append(obj.key[2])
         elif isinstance(obj.spec, Team):
@@ -166,7 +176,7 @@ def render_file(objects: Iterable[DesiredObject | LiveObject]) -> dict[str, Any]
         if members.get(name):
             entry["members"] = sorted(members[name])
         document[name] = entry
-    return document
+    return with_notes(document, left_out)
 
 
 def upsert_entry(document: Any, key: Key, entry: Any) -> Any:

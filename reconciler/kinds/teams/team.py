@@ -12,12 +12,22 @@ from typing import Any
 from reconciler.api.paths import segment
 from reconciler.errors import ApiNotFound, PlanError
 from reconciler.kinds.base import DesiredObject, LiveObject, RunContext, SpecModel
-from reconciler.kinds.teams.spec import Team, team_key
+from reconciler.kinds.live import checked_name, join_notes, read_live
+from reconciler.kinds.teams.spec import Team, normalize_team_name, team_key
 
 
 def from_api(row: Mapping[str, Any]) -> Team:
-    """A team of ``GET /1/accounts/{a}/teams`` in canonical form."""
-    return Team(color=int(row["color_id"]))
+    """A team of ``GET /1/accounts/{a}/teams`` in canonical form (a refused colour kept as given)."""
+    return read_live(Team, {"color": row.get("color_id")})[0]
+
+
+def live_team(row: Mapping[str, Any]) -> LiveObject:
+    """A listed team as a live object; a name or colour the file could not hold gets a note."""
+    name, name_note = checked_name(normalize_team_name, row.get("name"))
+    spec, color_note = read_live(Team, {"color": row.get("color_id")})
+    return LiveObject(
+        team_key(name), spec, native={"id": int(row["id"])}, note=join_notes(name_note, color_note)
+    )
 
 
 def to_api(name: str, spec: Team) -> dict[str, Any]:
@@ -35,7 +45,7 @@ def teams_path(account: int) -> str:
 
 def live_name(row: Mapping[str, Any]) -> str:
     # The API validated the name when it was written; only surrounding spaces need the file's treatment.
-    return str(row["name"]).strip()
+    return str(row.get("name") or "").strip()
 
 
 async def fetch_teams(ctx: RunContext, account: int) -> tuple[list[Mapping[str, Any]], list[LiveObject]]:
@@ -51,7 +61,7 @@ async def fetch_teams(ctx: RunContext, account: int) -> tuple[list[Mapping[str, 
                 "tell them apart\n  rename one in the Infomaniak manager"
             )
         ids[name] = int(row["id"])
-        objects.append(LiveObject(team_key(name), from_api(row), native={"id": int(row["id"])}))
+        objects.append(live_team(row))
     ctx.cache[_ids_cache(account)] = dict(ids)
     return rows, objects
 
