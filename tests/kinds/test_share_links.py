@@ -173,12 +173,20 @@ def test_the_password_becomes_a_salted_fingerprint(monkeypatch):
     assert fingerprint_key(SCOPE, "/a.pdf") == "share_links/demo drive//a.pdf/password"
 
 
-def test_keep_is_the_kept_state_and_rotate_shows_on_the_desired_side_only(monkeypatch):
+def test_keep_is_the_kept_state_and_a_rotate_mark_is_folded_into_the_fingerprint(monkeypatch):
     assert normalized("/a.pdf: {right: password, password: {keep: true}}\n")["password"] == KEPT
     monkeypatch.setenv("LINK_PW", SECRET)
-    rotating = normalized("/a.pdf: {right: password, password: {env: LINK_PW}, rotate: true}\n")
-    assert rotating["rotate"] is True
-    assert "rotate" not in normalized("/a.pdf: {right: password, password: {env: LINK_PW}}\n")
+    plain = normalized("/a.pdf: {right: password, password: {env: LINK_PW}}\n")
+    marks = ["true", "2", "2026-12-01", "'2026-12-01'", "false"]
+    prints = [
+        normalized(f"/a.pdf: {{right: password, password: {{env: LINK_PW}}, rotate: {mark}}}\n")
+        for mark in marks
+    ]
+    assert all("rotate" not in value for value in [plain, *prints])
+    # A mark changes the fingerprint; the same mark (a date or its text) gives the same one; false is none.
+    assert prints[0]["password"] != plain["password"] != prints[1]["password"] != prints[2]["password"]
+    assert prints[2]["password"] == prints[3]["password"]
+    assert prints[4]["password"] == plain["password"]
 
 
 def test_a_missing_password_variable_is_a_plan_error_naming_it_file_and_key(monkeypatch):
@@ -384,12 +392,15 @@ async def test_password_rule_through_the_engine_and_the_secret_never_leaks(tmp_p
     stored = next(f for f in state.data["drive_files"][str(DRIVE)] if f["id"] == 112)["sharelink"]
     assert "password" not in stored and len(stored["password_hash"]) == 64
 
-    # 3. rotate: true re-sends the unchanged password on every apply, so it is always planned.
-    write_state(tmp_path / "state", {"drive/Demo Drive.yaml": BUDGET + "  rotate: true\n"})
-    rotating, report, still = await engine_run(tmp_path, state, targets)
-    assert [f.path for f in rotating.changes[0].fields] == ["rotate"]
-    assert report.remaining == ["update share_links/demo drive//Finance/budget-2026.xlsx"]
-    assert [c.display_key for c in still.changes] == ["/Finance/budget-2026.xlsx"]
+    # 3. rotate is one-shot: a new mark re-sends the unchanged password once, then the plan is clean.
+    for mark in ("true", "2"):
+        write_state(tmp_path / "state", {"drive/Demo Drive.yaml": BUDGET + f"  rotate: {mark}\n"})
+        rotating, report, still = await engine_run(tmp_path, state, targets)
+        (change,) = rotating.changes
+        assert [(f.path, f.before, f.after) for f in change.fields] == [
+            ("password", "(sensitive)", "(sensitive)")
+        ]
+        assert report.converged and report.remaining == [] and still.changes == []
 
     # The secret appears in no render, no audit entry, no record, no log line and not in the sandbox.
     for plan in (first, changed, rotating):

@@ -196,7 +196,7 @@ class ShareLinksKind(KindBase):
         want = self.normalize(entry, scope)
         have = self.normalize(live.spec, scope)
         send_password = bool(entry.password and entry.password.env) and (
-            want.get("password") != have.get("password") or entry.rotate
+            want.get("password") != have.get("password")
         )
         body = update_body(entry, want, have, _password_value(entry) if send_password else None)
         if body:

@@ -9,8 +9,8 @@ The API never returns a link's password, so the tool cannot compare it with the 
   :data:`KEPT` when the tool never set this link's password.
 
 So a password change is planned exactly when the environment value's fingerprint differs from the recorded
-one (or ``rotate: true`` asks for it), and a link whose password someone else set is only touched when the
-file asks for a password from the environment.
+one (a new ``rotate`` mark changes the fingerprint too), and a link whose password someone else set is only
+touched when the file asks for a password from the environment.
 
 Why salted, and why PBKDF2: the fingerprint enters the plan hash and is stored in the last-apply file (never
 in plans, which show ``(sensitive)``). Salting with the drive and path makes two links that share a password
@@ -43,9 +43,15 @@ def _derive(salt: str, value: str) -> str:
     return hashlib.pbkdf2_hmac("sha256", value.encode(), salt.encode(), _ITERATIONS).hex()
 
 
-def fingerprint(scope: str, path: str, value: str) -> str:
-    """The non-reversible stand-in for a password, salted per link (drive + path)."""
+def fingerprint(scope: str, path: str, value: str, *, rotation: str | None = None) -> str:
+    """The non-reversible stand-in for a password, salted per link (drive + path).
+
+    A ``rotate`` mark joins the salt: a new mark is a new fingerprint, so exactly one password update is
+    planned (sending the same value again), and once it is applied and recorded the plan is clean.
+    """
     salt = f"infomaniak-gitops/share_links/{scope}/{path}"
+    if rotation is not None:
+        salt += f"/rotate={rotation}"
     return FINGERPRINT_PREFIX + _derive(salt, value)
 
 

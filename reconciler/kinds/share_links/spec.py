@@ -187,9 +187,10 @@ class ShareLinkEntry(SpecModel):
         default=None,
         description="Only with `right: password`: `{env: NAME}` or `{keep: true}`; never the password.",
     )
-    rotate: bool = Field(
-        default=False,
-        description="Send the password from `env` on every apply, even when its fingerprint is unchanged.",
+    rotate: bool | int | str | date | None = Field(
+        default=None,
+        description="A rotation mark (`true`, a counter or a date): the password from `env` is sent again "
+        "once each time this value changes, even when the environment value did not.",
     )
 
     # Set by the parser: normalize() needs the path for the per-link salt and both for its error messages.
@@ -208,11 +209,21 @@ class ShareLinkEntry(SpecModel):
             raise PydanticCustomError(
                 "share_link_password", "`password` is only used with `right: password`; remove it"
             )
-        if self.rotate and (self.password is None or self.password.env is None):
+        if self.rotation_mark is not None and (self.password is None or self.password.env is None):
             raise PydanticCustomError(
                 "share_link_rotate", "`rotate: true` needs a password from the environment: `{env: NAME}`"
             )
         return self
+
+    @property
+    def rotation_mark(self) -> str | None:
+        """``rotate`` as text; None when not set (``false`` included)."""
+        mark = self.rotate
+        if mark is None or mark is False:
+            return None
+        if isinstance(mark, date):
+            return mark.isoformat()
+        return str(mark).strip().lower() or None
 
     def locate(self, path: str, origin: str) -> None:
         self._path = path
@@ -260,14 +271,15 @@ def desired_password(entry: ShareLinkEntry, scope: str) -> str | None:
             f"  export {env} with the link's password before planning and applying\n"
             "  or write `password: {keep: true}` to leave the live password alone"
         )
-    return fingerprint(scope, entry._path, value)
+    return fingerprint(scope, entry._path, value, rotation=entry.rotation_mark)
 
 
 def normalize(spec: SpecModel, scope: str) -> dict[str, Any]:
     """Canonical form of both sides: right, capabilities, expiry in ISO UTC, and the password state.
 
-    ``password`` appears only for protected links (the engine shows it as ``(sensitive)``); ``rotate``
-    only on the desired side, so that setting it always plans an update.
+    ``password`` appears only for protected links (the engine shows it as ``(sensitive)``). A ``rotate``
+    mark is folded into the desired password's fingerprint: a new mark plans one password update, and once
+    applied the recorded fingerprint matches, so the verification is clean.
     """
     if not isinstance(spec, ShareLinkEntry | LiveShareLink):
         raise TypeError(f"not a share_links spec: {type(spec).__name__}")
@@ -279,8 +291,6 @@ def normalize(spec: SpecModel, scope: str) -> dict[str, Any]:
     password = desired_password(spec, scope) if isinstance(spec, ShareLinkEntry) else spec.password
     if password is not None:
         result["password"] = password
-    if isinstance(spec, ShareLinkEntry) and spec.rotate:
-        result["rotate"] = True
     return result
 
 
@@ -327,8 +337,8 @@ def render_entry(spec: SpecModel) -> dict[str, Any]:
     if isinstance(spec, ShareLinkEntry):
         if spec.password is not None:
             entry["password"] = spec.password.model_dump(exclude_defaults=True)
-        if spec.rotate:
-            entry["rotate"] = True
+        if spec.rotation_mark is not None:
+            entry["rotate"] = spec.rotate
     elif spec.right == "password":
         entry["password"] = {"keep": True}
     return entry
