@@ -57,6 +57,13 @@ class Reason:
         return f"{where}:{field} {self.message}"
 
 
+def _reading_order(reason: Reason) -> tuple[str, int, int]:
+    missing = 1 << 30  # a reason without a position goes after the positioned ones of its file
+    line = reason.line if reason.line is not None else missing
+    column = reason.column if reason.column is not None else missing
+    return (reason.file, line, column)
+
+
 class DesiredStateError(ReconcilerError):
     """Raised when desired-state files fail to load or validate; carries every reason found."""
 
@@ -66,7 +73,8 @@ class DesiredStateError(ReconcilerError):
         *,
         next_step: str = "fix the files, then run `infomaniak-gitops validate`",
     ) -> None:
-        self.reasons = list(reasons)
+        # Reasons come from several passes (YAML, schema, cross-entry rules); a reader fixes files top down.
+        self.reasons = sorted(reasons, key=_reading_order)
         count = len(self.reasons)
         head = f"desired state is invalid ({count} problem{'s' if count != 1 else ''})"
         body = "\n".join(f"  {reason}" for reason in self.reasons)

@@ -18,10 +18,12 @@ import httpx
 from pydantic import BaseModel, Field
 
 from reconciler.audit import AuditLog
+from reconciler.engine.diff import field_changes
 from reconciler.engine.journal import Journal, read_journal
 from reconciler.engine.lock import account_lock_name, apply_lock, user_lock_dir
 from reconciler.engine.model import Change, Plan
 from reconciler.engine.planner import Target, load_for_plan, plan_desired
+from reconciler.engine.render import field_lines
 from reconciler.engine.session import Session, load_last_apply, save_last_apply
 from reconciler.errors import (
     ApiError,
@@ -78,6 +80,16 @@ def new_apply_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+def _moved(what: str, address: str, was: Any, now: Any) -> list[str]:
+    """A moved value field by field, in the plan's own words (``ttl: 3600 → 300``)."""
+    if was is None or now is None:
+        return [f"{what}: {address} ({'appeared' if was is None else 'disappeared'})"]
+    return [
+        f"{what}: {address}",
+        *(f"  {line}" for item in field_changes(was, now) for line in field_lines(item)),
+    ]
+
+
 def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
     """Human lines naming what differs between an approved plan and the plan computed now."""
     if approved is None:
@@ -92,9 +104,9 @@ def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
         if before is None:
             lines.append(f"new change: {change.action} {change.address}")
         elif before.before != change.before:
-            lines.append(f"live value moved: {change.address} (was {before.before}, now {change.before})")
+            lines += _moved("live value moved", change.address, before.before, change.before)
         elif before.after != change.after:
-            lines.append(f"desired value moved: {change.address} (was {before.after}, now {change.after})")
+            lines += _moved("desired value moved", change.address, before.after, change.after)
     lines += [
         f"no longer planned: {action} {address}" for (address, action) in old if (address, action) not in new
     ]

@@ -34,7 +34,8 @@ def _short(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _field_lines(item: FieldChange) -> list[str]:
+def field_lines(item: FieldChange) -> list[str]:
+    """One changed field as text lines: ``ttl: 3600 → 300``, or the items a set gained and lost."""
     name = item.path or "value"
     if item.added is not None or item.removed is not None:
         lines = [f"{name}:"]
@@ -53,7 +54,7 @@ def change_detail(change: Change) -> list[str]:
     if change.action == "update":
         lines: list[str] = []
         for item in change.fields:
-            lines.extend(_field_lines(item))
+            lines.extend(field_lines(item))
         return lines
     value = change.after if change.action == "create" else change.before
     return [f"{name}: {_short(v)}" for name, v in (value or {}).items()]

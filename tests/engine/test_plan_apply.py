@@ -70,7 +70,8 @@ async def test_stale_plan_is_refused_and_names_what_moved(make_session, write_it
             await apply_plan(session, expected_hash=plan.plan_hash, approval="test", approved=plan)
     message = str(caught.value)
     assert "stale" in message
-    assert "items/main/change" in message and "live value moved" in message
+    assert "live value moved: items/main/change\n" in message
+    assert '  value: "1" → "moved"' in message
     assert fake_kind.calls == []
 
 
