@@ -67,10 +67,19 @@ class AccountConfig(_Strict):
         description="Patterns `kind/scope` where live resources absent from the files are kept "
         "(create and update only).",
     )
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Patterns `kind/scope/key` of guarded changes (registrar nameservers, DNSSEC) that apply "
+        "without --force, e.g. `domains/example.ch/dnssec`. Only the committed file counts: an allow rule "
+        "that is not committed yet does nothing.",
+    )
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
 
     def matches(self, patterns: list[str], address: str) -> bool:
         return any(fnmatchcase(address, pattern) for pattern in patterns)
+
+    def is_allowed(self, address: str) -> bool:
+        return self.matches(self.allow, address)
 
     def is_protected(self, address: str) -> bool:
         return self.matches(self.protect, address)

@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.desired.config import AccountConfig
 from reconciler.engine.model import Change, FieldChange, ScopeSummary, redact
-from reconciler.kinds.base import Action, DesiredObject, Kind, LiveObject
+from reconciler.kinds.base import Action, DesiredObject, GuardsChanges, Kind, LiveObject
 
 
 def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
@@ -65,8 +65,14 @@ def diff_scope(
     desired: Sequence[DesiredObject],
     live: Sequence[LiveObject],
     config: AccountConfig,
+    *,
+    allowed: AccountConfig | None = None,
 ) -> tuple[list[Change], ScopeSummary]:
-    """Changes that bring ``live`` to ``desired`` for one scope, plus the scope's counts."""
+    """Changes that bring ``live`` to ``desired`` for one scope, plus the scope's counts.
+
+    ``allowed`` holds the ``allow`` rules in force for guarded changes (the committed file's); ``config``
+    when omitted.
+    """
     live_by_key = {obj.key: obj for obj in live}
     desired_by_key = {obj.key: obj for obj in desired}
     summary = ScopeSummary(
@@ -125,6 +131,7 @@ def diff_scope(
 
     pairs = [(c.action, tuple(c.key)) for c in changes]
     changes.sort(key=lambda c: (kind.change_order(c.action, tuple(c.key), pairs), c.display_key))
+    guarded = _guarded(kind, changes, allowed or config)
     for change in changes:
         if change.action == "create":
             summary.create += 1
@@ -132,8 +139,31 @@ def diff_scope(
             summary.update += 1
         else:
             summary.delete += 1
-    summary.unsafe = _threshold_verdict(summary, config)
+    verdicts = [v for v in (_threshold_verdict(summary, config), guarded) if v]
+    summary.unsafe = "; ".join(verdicts) or None
     return changes, summary
+
+
+def _guarded(kind: Kind, changes: list[Change], rules: AccountConfig) -> str | None:
+    """The scope's verdict for the changes its kind guards and no ``allow`` rule covers (risks first)."""
+    if not isinstance(kind, GuardsChanges):
+        return None
+    unallowed = []
+    for change in changes:
+        reason = kind.guard(
+            change.action, tuple(change.key), change.hash_form()["before"], change.hash_form()["after"]
+        )
+        if reason is None:
+            continue
+        change.risky.insert(0, reason)
+        if not rules.is_allowed(change.address):
+            unallowed.append(f"{change.display_key} ({reason})")
+    if not unallowed:
+        return None
+    return (
+        f"guarded change(s): {'; '.join(unallowed)}; re-run with --force, or commit an `allow` rule "
+        "for it in infomaniak.yaml"
+    )
 
 
 def _threshold_verdict(summary: ScopeSummary, config: AccountConfig) -> str | None:

@@ -147,7 +147,14 @@ async def plan_desired(
     order = {kind.name: index for index, kind in enumerate(session.kinds)}
     for item, live in sorted(fetched, key=lambda pair: (order[pair[0].kind.name], pair[0].scope)):
         scope_changes, summary = diff_scope(
-            item.kind, item.scope, item.file, item.objects, live, desired.config
+            item.kind,
+            item.scope,
+            item.file,
+            item.objects,
+            live,
+            desired.config,
+            # A guarded change is allowed by committed rules only: the working tree cannot unguard it.
+            allowed=desired.baseline.config if desired.baseline is not None else None,
         )
         changes.extend(scope_changes)
         summaries.append(summary)

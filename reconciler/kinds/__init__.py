@@ -18,6 +18,7 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.dns import KIND as DNS
+from reconciler.kinds.domains import KIND as DOMAINS
 from reconciler.kinds.mail_aliases import KIND as MAIL_ALIASES
 from reconciler.kinds.mail_forwarding import KIND as MAIL_FORWARDING
 from reconciler.kinds.mailbox_security import KIND as MAILBOX_SECURITY
@@ -27,7 +28,7 @@ from reconciler.kinds.teams import KIND as TEAMS
 
 REGISTRY: tuple[Kind, ...] = tuple(
     sorted(
-        (DNS, MAIL_ALIASES, MAIL_FORWARDING, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS),
+        (DNS, DOMAINS, MAIL_ALIASES, MAIL_FORWARDING, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS),
         key=lambda kind: kind.apply_order,
     )
 )

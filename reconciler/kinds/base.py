@@ -338,3 +338,18 @@ class KindBase(ABC):
 
 
 _ACTION_ORDER: dict[Action, int] = {"create": 0, "update": 1, "delete": 2}
+
+
+@runtime_checkable
+class GuardsChanges(Protocol):
+    """Optional part of a kind: changes too dangerous to apply on a plan's approval alone.
+
+    A guarded change (registrar nameservers, DNSSEC) makes its scope unsafe, so apply refuses it unless it
+    runs with ``--force`` or a committed ``allow`` rule of ``infomaniak.yaml`` matches the change's address.
+    """
+
+    def guard(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> str | None:
+        """Why this change needs ``--force`` or an ``allow`` rule, in plain words; None when it does not."""
+        ...

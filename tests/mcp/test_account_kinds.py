@@ -36,3 +36,15 @@ async def test_mail_forwarding_live_get_and_desired_set(server: ReconcilerServer
     assert not added.is_error and "state/mail/forwarding/example.ch.yaml" in text_of(added)
     assert refused.is_error
     assert "assistant@example.ch" in (state_dir / "mail" / "forwarding" / "example.ch.yaml").read_text()
+
+
+async def test_domains_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
+    async with client(server, "auto") as c:
+        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "domains", "scope": "example.ch"})
+        added = await c.call_tool(
+            ToolName.DESIRED_SET.value,
+            {"kind": "domains", "scope": "example.ch", "key": "dnssec", "spec": {"dnssec": True}},
+        )
+    assert "ns41.infomaniak.com" in text_of(live) and "dnssec: false" in text_of(live)
+    assert not added.is_error and "state/domains/example.ch.yaml" in text_of(added)
+    assert (state_dir / "domains" / "example.ch.yaml").read_text() == "dnssec: true\n"
