@@ -25,7 +25,7 @@ SANDBOX_ENV = "INFOMANIAK_SANDBOX"
 LOCK_DIR_ENV = "INFOMANIAK_GITOPS_LOCK_DIR"
 
 # What a token needs for every kind: DNS zones, account teams/tags/users/products, mail hostings, kDrive.
-REQUIRED_SCOPES = "dns:read dns:write accounts mail drive"
+REQUIRED_SCOPES = "dns:read dns:write domain accounts mail drive"
 
 DEFAULT_RATE_LIMIT = 60.0
 """Requests per sliding minute per token: the API's documented general limit (developer portal)."""
