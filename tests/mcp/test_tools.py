@@ -93,7 +93,7 @@ async def test_live_get_refuses_a_path_as_scope(server: ReconcilerServer, mode: 
 async def test_unknown_kind_names_the_known_ones(server: ReconcilerServer, mode: str) -> None:
     async with client(server, mode) as c:
         result = await c.call_tool(ToolName.DESIRED_GET.value, {"kind": "ftp"})
-    assert result.is_error and "unknown kind 'ftp'; known kinds: dns" in text_of(result)
+    assert result.is_error and "unknown kind 'ftp'; known kinds: domains, dns" in text_of(result)
 
 
 async def test_desired_get_returns_the_file_with_comments(server: ReconcilerServer, mode: str) -> None:
