@@ -16,7 +16,7 @@ from reconciler.audits import (
     parse_severity,
     run_audits,
 )
-from reconciler.engine.applier import ApplyReport, apply_plan, describe_moves
+from reconciler.engine.applier import apply_plan, describe_moves
 from reconciler.engine.drift import (
     DRIFT_RENDERERS,
     DriftReport,
@@ -25,6 +25,7 @@ from reconciler.engine.drift import (
     relabel_files,
     scope_commits,
 )
+from reconciler.engine.execution import ApplyReport
 from reconciler.engine.importer import ImportedScope, import_scopes, resolve_scopes
 from reconciler.engine.journal import journal_notices, read_journal
 from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary

@@ -15,14 +15,15 @@ values would write. The plan is approved and applied like any other (``apply_pla
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.audit import AuditLog
-from reconciler.desired import parse_document
-from reconciler.engine.applier import PlanSource
+from reconciler.desired import display_path, parse_document
 from reconciler.engine.diff import diff_scope
+from reconciler.engine.execution import PlanSource
 from reconciler.engine.model import Change, Plan, ScopeSummary, redact
 from reconciler.engine.session import Session
 from reconciler.errors import PlanError
@@ -40,10 +41,20 @@ def applied_entries(entries: Iterable[dict[str, Any]], apply_id: str) -> list[di
     return [e for e in chosen if e.get("event") == "applied" and isinstance(e.get("key"), list)]
 
 
-def _spec_class(kind: Kind, have: LiveObject | None, live: list[LiveObject]) -> type[SpecModel]:
+def _spec_class(kind: Kind, entry: dict[str, Any], have: LiveObject | None) -> type[SpecModel]:
+    """The model the before-value was in: the live object's, else the one the audit entry names.
+
+    Only a model of a module under ``reconciler.kinds`` is taken from the log, so an edited entry cannot
+    make undo import anything else.
+    """
     if have is not None:
         return type(have.spec)
-    return type(live[0].spec) if live else kind.spec_model
+    module_name, _, name = str(entry.get("before_model") or "").partition(":")
+    if module_name.startswith("reconciler.kinds.") and name.isidentifier():
+        found = getattr(importlib.import_module(module_name), name, None)
+        if isinstance(found, type) and issubclass(found, SpecModel):
+            return found
+    return kind.spec_model
 
 
 def _secret_fields(kind: Kind, before_spec: dict[str, Any]) -> list[str]:
@@ -98,11 +109,13 @@ def _undo_scope(
     apply_id: str,
 ) -> tuple[list[Change], ScopeSummary, list[str]]:
     live_by_key = {obj.key: obj for obj in live}
-    file = f"undo of {apply_id}"
+    # The scope's own file name: some kinds read the scope from it (mail files name their domain).
+    file = display_path(kind.path_for(session.settings.state_dir, scope))
     defaults = session.config.defaults.model_dump()
     notes: list[str] = []
     desired: list[DesiredObject] = []
     undone: set[tuple[str, ...]] = set()
+    restores: dict[tuple[str, ...], tuple[str, LiveObject]] = {}
     seen: set[tuple[str, ...]] = set()
     for entry in reversed(entries):
         key = tuple(str(part) for part in entry["key"])
@@ -136,13 +149,24 @@ def _undo_scope(
                 "(`{env: NAME}`) and apply"
             )
             continue
-        spec_class = _spec_class(kind, have, live)
-        restored, problem = _rebuild(kind, scope, key, before_spec, spec_class, file, defaults)
-        if restored is None:
-            notes.append(f"{address}: REFUSED, the before-value does not rebuild as an entry ({problem})")
+        try:
+            spec = _spec_class(kind, entry, have).model_validate(before_spec)
+        except ValueError as exc:
+            notes.append(
+                f"{address}: REFUSED, the before-value is not valid now ({str(exc).splitlines()[0]})"
+            )
             continue
-        undone.add(key)
-        desired.append(restored)
+        restores[key] = (address, LiveObject(key=key, spec=spec))
+    if restores:
+        rebuilt, problems = _rebuild(kind, scope, live, undone, restores, file, defaults)
+        for key, (address, _) in restores.items():
+            if key in rebuilt:
+                undone.add(key)
+                desired.append(rebuilt[key])
+            else:
+                notes.append(
+                    f"{address}: REFUSED, the before-value does not rebuild as an entry ({problems[key]})"
+                )
     touched_live = [obj for obj in live if obj.key in undone]
     config = session.config.model_copy(update={"no_prune": []})
     changes, summary = diff_scope(kind, scope, file, desired, touched_live, config)
@@ -155,24 +179,51 @@ def _undo_scope(
 def _rebuild(
     kind: Kind,
     scope: str,
+    live: list[LiveObject],
+    deleted: set[tuple[str, ...]],
+    restores: dict[tuple[str, ...], tuple[str, LiveObject]],
+    file: str,
+    defaults: dict[str, Any],
+) -> tuple[dict[tuple[str, ...], DesiredObject], dict[tuple[str, ...], str]]:
+    """The before-values as desired entries, through the kind's render → parse (import's path).
+
+    Each alone first; an entry that only makes sense inside its parent (a team member) is then rebuilt in
+    the whole scope as it would be after the undo.
+    """
+    rebuilt: dict[tuple[str, ...], DesiredObject] = {}
+    problems: dict[tuple[str, ...], str] = {}
+    for key, (_, obj) in restores.items():
+        found, problem = _parse(kind, scope, [obj], key, file, defaults)
+        if found is not None:
+            rebuilt[key] = found
+        else:
+            problems[key] = problem
+    if problems:
+        after = [o for o in live if o.key not in deleted and o.key not in restores]
+        after += [obj for _, obj in restores.values()]
+        for key in list(problems):
+            found, _ = _parse(kind, scope, after, key, file, defaults)
+            if found is not None:
+                rebuilt[key] = found
+                del problems[key]
+    return rebuilt, problems
+
+
+def _parse(
+    kind: Kind,
+    scope: str,
+    objects: list[LiveObject],
     key: tuple[str, ...],
-    before_spec: dict[str, Any],
-    spec_class: type[SpecModel],
     file: str,
     defaults: dict[str, Any],
 ) -> tuple[DesiredObject | None, str]:
-    """The before-value as a desired entry, through the kind's render → parse (import's path)."""
-    try:
-        spec = spec_class.model_validate(before_spec)
-    except ValueError as exc:
-        return None, str(exc).splitlines()[0]
-    document = kind.render([LiveObject(key=key, spec=spec)], scope)
-    objects, problems = parse_document(kind, document, file=file, defaults=defaults)
-    if problems:
-        return None, str(problems[0])
-    found = [obj for obj in objects if obj.key == key]
+    document = kind.render(objects, scope)
+    parsed, problems = parse_document(kind, document, file=file, defaults=defaults)
+    found = [obj for obj in parsed if obj.key == key]
     if len(found) != 1:
-        return None, "the kind renders it under another key"
+        return None, str(problems[0]) if problems else "the kind renders it under another key"
+    # An entry that failed validation is not among the parsed ones, so a problem reported here is about
+    # another entry of the document (a live value kept as given), not this one.
     return found[0], ""
 
 

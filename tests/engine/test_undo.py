@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from reconciler.engine import apply_plan, make_plan, plan_undo, undo_source
+from reconciler.desired import load_config
+from reconciler.engine import Session, apply_plan, make_plan, plan_undo, undo_source
 from reconciler.errors import PlanError, StalePlan
-from reconciler.sandbox import Faults, SandboxState
-from tests.engine.faults import FaultyTransport, audit_entries, dns_settings, open_session
+from reconciler.sandbox import Faults, SandboxState, create_app
+from reconciler.settings import load_settings
+from tests.engine.faults import REPO, FaultyTransport, audit_entries, dns_settings, open_session
 
 pytestmark = pytest.mark.anyio
 
@@ -111,3 +115,28 @@ async def test_undo_refuses_a_secret_it_only_has_a_fingerprint_of(make_session, 
     (refusal,) = [w for w in plan.warnings if "REFUSED" in w]
     assert "items/main/change" in refusal and "secret is a secret" in refusal
     assert "only a fingerprint" in refusal
+
+
+async def test_undo_of_the_whole_demo_state_restores_every_kind(tmp_path: Path) -> None:
+    # Every kind's render → parse path rebuilds its before-values, team members inside their team included.
+    root = tmp_path / "state"
+    shutil.copytree(REPO / "state", root)
+    settings = load_settings(
+        state_dir=root, sandbox=True, env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")}, cwd=tmp_path
+    )
+    state = SandboxState.demo()
+    transport = httpx.ASGITransport(app=create_app(state))
+    async with Session(settings, load_config(root), transport=transport) as session:
+        plan = await make_plan(session)
+        assert {c.kind for c in plan.changes} >= {"dns", "teams", "share_links", "mailbox_security"}
+        report = await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
+        undo = await plan_undo(session, report.apply_id)
+        assert [w for w in undo.warnings if "REFUSED" in w] == []
+        assert len(undo.changes) == len(plan.changes)
+        done = await apply_plan(
+            session, expected_hash=undo.plan_hash, approval="test", source=undo_source(report.apply_id)
+        )
+        assert done.converged
+        session.ctx.cache.clear()
+        # Live state is the demo account again: the same plan as before the first apply.
+        assert (await make_plan(session)).plan_hash == plan.plan_hash

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.engine.journal import Journal
 from reconciler.errors import ApiUnavailable, ApplyError, UnverifiedApply
 from reconciler.kinds import get_kind
 from reconciler.mcp import McpApp
@@ -54,3 +55,20 @@ async def test_a_failed_verification_after_every_write_consumes_the_approval(
         await apply_registered(app, item, Channel.ELICITATION)
     assert caught.value.applied and "HTTP 503" in str(caught.value)
     assert app.store.get(result.plan_hash) is None
+
+
+async def test_ik_plan_names_an_apply_that_was_killed(app: McpApp) -> None:
+    journal = Journal(app.settings.journal_file)
+    labels = [
+        "create dns/example.ch/blog CNAME",
+        "update dns/example.ch/www CNAME",
+        "delete dns/example.ch/app A",
+    ]
+    journal.begin(apply_id="20260101T000000Z-abcdef", plan_hash="0" * 64, started="2026-01-01", labels=labels)
+    journal.intent(0)
+    journal.result(0, "applied")
+    journal.intent(1)  # killed here: no result, no end
+    result = await plan_and_register(app, [], can_elicit=True)
+    assert "apply 20260101T000000Z-abcdef was interrupted after 1 of 3 changes" in result.text
+    assert "outcome unknown (the answer was lost): update dns/example.ch/www CNAME" in result.text
+    assert "not started: delete dns/example.ch/app A" in result.text
