@@ -129,12 +129,17 @@ async def test_undo_of_the_whole_demo_state_restores_every_kind(tmp_path: Path) 
     async with Session(settings, load_config(root), transport=transport) as session:
         plan = await make_plan(session)
         assert {c.kind for c in plan.changes} >= {"dns", "teams", "share_links", "mailbox_security"}
-        report = await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
+        # force: the demo enables DNSSEC, a guarded change (and so is its undo).
+        report = await apply_plan(session, expected_hash=plan.plan_hash, approval="test", force=True)
         undo = await plan_undo(session, report.apply_id)
         assert [w for w in undo.warnings if "REFUSED" in w] == []
         assert len(undo.changes) == len(plan.changes)
         done = await apply_plan(
-            session, expected_hash=undo.plan_hash, approval="test", source=undo_source(report.apply_id)
+            session,
+            expected_hash=undo.plan_hash,
+            approval="test",
+            source=undo_source(report.apply_id),
+            force=True,
         )
         assert done.converged
         session.ctx.cache.clear()
