@@ -18,7 +18,7 @@ from mcp.server.mcpserver import (
     Resolve,
 )
 from mcp_types import CallToolResult, TextContent
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from reconciler.desired import load_desired
 from reconciler.desired.edit import EditResult, read_scope, remove_entry, set_entry
@@ -28,12 +28,30 @@ from reconciler.kinds import all_kinds, get_kind
 from reconciler.mcp import gitops, history, inventory, live, planning
 from reconciler.mcp.app import McpApp
 from reconciler.mcp.approval import Channel
+from reconciler.mcp.bounds import (
+    MAX_ARGUMENT,
+    MAX_RESULT,
+    MAX_SPEC,
+    MAX_TARGETS,
+    NARROW,
+    clip,
+    size,
+    untrusted,
+)
 from reconciler.mcp.errors import tool_errors
 from reconciler.mcp.models import ApplyResult, CommitResult, DriftResult, Overview, PlanResult
+from reconciler.mcp.names import ToolName
 
 Ctx = Context[Any, Any]
-MAX_TEXT = 30_000
-"""Characters of text output; longer output is cut with a hint to narrow the request."""
+
+
+def _spec_size(spec: dict[str, Any]) -> dict[str, Any]:
+    if size(spec) > MAX_SPEC:
+        raise ValueError(
+            f"the entry is larger than {MAX_SPEC:,} characters as JSON (DNS allows 65,535 bytes)"
+        )
+    return spec
+
 
 KindArg = Annotated[str, Field(description="Resource kind, e.g. dns.", max_length=40)]
 ScopeArg = Annotated[str, Field(description="Scope of the kind, e.g. DNS zone example.ch.", max_length=253)]
@@ -42,10 +60,17 @@ ScopeOpt = Annotated[
 ]
 KeyArg = Annotated[
     str,
-    Field(description="Entry key as plans show it; DNS: 'NAME TYPE', e.g. 'www A', '@ MX'.", max_length=300),
+    Field(
+        description="Entry key as plans show it; DNS: 'NAME TYPE', e.g. 'www A', '@ MX'.",
+        max_length=MAX_ARGUMENT,
+    ),
 ]
 TargetsArg = Annotated[
-    list[str] | None, Field(description="KIND or KIND/SCOPE filters, e.g. ['dns/example.ch']; omit for all.")
+    list[Annotated[str, Field(max_length=MAX_ARGUMENT)]] | None,
+    Field(
+        description="KIND or KIND/SCOPE filters, e.g. ['dns/example.ch']; omit for all.",
+        max_length=MAX_TARGETS,
+    ),
 ]
 PlanHashArg = Annotated[str, Field(description="plan_hash from ik_plan.", pattern="^[0-9a-f]{64}$")]
 
@@ -74,12 +99,6 @@ def client_can_elicit(ctx: Ctx) -> bool:
     caps = ctx.client_capabilities
     elicitation = caps.elicitation if caps is not None else None
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
-
-
-def clip(text: str, hint: str) -> str:
-    if len(text) <= MAX_TEXT:
-        return text
-    return text[:MAX_TEXT] + f"\n… cut at {MAX_TEXT} characters; {hint}\n"
 
 
 def _edit_text(result: EditResult, what: str) -> str:
@@ -129,7 +148,8 @@ async def ik_catalog(
 async def ik_audit(
     ctx: Ctx,
     audits: Annotated[
-        list[str] | None, Field(description=f"Some of: {', '.join(a.name for a in AUDITS)}; omit for all.")
+        list[Annotated[str, Field(max_length=40)]] | None,
+        Field(description=f"Some of: {', '.join(a.name for a in AUDITS)}; omit for all.", max_length=20),
     ] = None,
     days: Annotated[int, Field(description="Expiry window.", ge=1, le=366)] = 30,
 ) -> str:
@@ -145,7 +165,11 @@ async def ik_api_get(
         str, Field(description="API path under /1/, /2/ or /3/, e.g. /1/products.", max_length=500)
     ],
     params: Annotated[
-        dict[str, str | int | bool] | None, Field(description="Query parameters, e.g. {per_page: 10}.")
+        dict[
+            Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=MAX_ARGUMENT)] | int | bool
+        ]
+        | None,
+        Field(description="Query parameters, e.g. {per_page: 10}.", max_length=20),
     ] = None,
 ) -> str:
     """Read-only GET of any public API path, for what no kind covers. Answer capped."""
@@ -164,7 +188,7 @@ async def ik_desired_get(ctx: Ctx, kind: KindArg, scope: ScopeOpt = None) -> str
         files = found.scope_files(app.settings.state_dir)
         return f"{found.name} scopes with a desired file: {', '.join(sorted(files)) or 'none'}\n"
     file, text = read_scope(app.settings.state_dir, found, scope)
-    return clip(f"# {file}\n{text}", "ask the user to open the file")
+    return f"# {file}\n{text}"
 
 
 @tool_errors
@@ -175,7 +199,11 @@ async def ik_desired_set(
     key: KeyArg,
     spec: Annotated[
         dict[str, Any],
-        Field(description="One entry in the file's YAML shape; DNS: {type, ttl?, value | values}."),
+        Field(
+            description="One entry in the file's YAML shape; DNS: {type, ttl?, value | values}.",
+            max_length=40,
+        ),
+        AfterValidator(_spec_size),
     ],
 ) -> str:
     """Create or replace one entry of a desired file, keeping comments. Invalid: refused, file untouched."""
@@ -225,8 +253,9 @@ async def ik_import_live(
 
 
 def _plan_text(result: PlanResult) -> str:
-    head = clip(result.text, "narrow the plan with targets")
-    return f"{head}\nApproval: {result.approval}\n"
+    # Half the cap: the structured content carries the plan too, and both count.
+    head = clip(result.text, NARROW[ToolName.PLAN], limit=MAX_RESULT // 2 - len(result.approval) - 300)
+    return f"{untrusted(head, source='the account and the desired files')}Approval: {result.approval}\n"
 
 
 @tool_errors
@@ -291,14 +320,16 @@ async def ik_apply(
     channel = settle(confirm, plan_hash)
     item = planning.check_approval(app, plan_hash, channel, approval_token)
     result = await planning.apply_registered(app, item, channel)
-    lines = [f"Applied {len(result.applied)} change(s) (approval: {result.approval}):"]
-    lines += [f"  {line}" for line in result.applied]
+    lines = [*(f"  {line}" for line in result.applied)]
     if result.remaining:
         lines += ["Verification still shows:", *(f"  {line}" for line in result.remaining)]
+        after = "Next: ik_plan to see what remains."
     else:
-        lines.append("Verified: live state matches the desired files. Next: ik_git_commit the edits.")
+        after = "Verified: live state matches the desired files."
+    head = f"Applied {len(result.applied)} change(s) (approval: {result.approval}):\n"
+    body = clip("\n".join(lines), NARROW[ToolName.APPLY], limit=MAX_RESULT // 2 - 400)
     return CallToolResult(
-        content=[TextContent(type="text", text="\n".join(lines) + "\n")],
+        content=[TextContent(type="text", text=head + untrusted(body) + after + "\n")],
         structured_content=result.model_dump(mode="json"),
     )
 
@@ -318,7 +349,7 @@ async def ik_git_status(
 ) -> str:
     """Branch, head and uncommitted changes of the desired-state directory."""
     text = gitops.status_text(app_of(ctx).settings.state_dir, diff=diff)
-    return clip(text, "call without diff and read single files with ik_desired_get")
+    return text
 
 
 @tool_errors
@@ -339,9 +370,11 @@ async def ik_git_commit(
 @tool_errors
 async def ik_audit_log(
     ctx: Ctx,
-    event: Annotated[str | None, Field(description="e.g. applied, failed, refused, apply_done.")] = None,
+    event: Annotated[
+        str | None, Field(description="e.g. applied, failed, refused, apply_done.", max_length=40)
+    ] = None,
     plan_hash: Annotated[str | None, Field(description="Hash or its prefix.", max_length=64)] = None,
-    since: Annotated[str | None, Field(description="ISO time, e.g. 2026-01-31.")] = None,
+    since: Annotated[str | None, Field(description="ISO time, e.g. 2026-01-31.", max_length=40)] = None,
     limit: Annotated[int, Field(description="Entries to return.", ge=1, le=history.MAX_LIMIT)] = 20,
     verify: Annotated[
         bool, Field(description="Also check the log's hash chain (edited, removed or moved entries).")
@@ -352,7 +385,7 @@ async def ik_audit_log(
     chosen = history.select_entries(
         app.audit().entries(), event=event, plan_hash=plan_hash, since=since, limit=limit
     )
-    text = clip(history.format_entries(chosen), "use filters or a smaller limit")
+    text = history.format_entries(chosen)
     return f"{history.chain_text(app.settings)}\n{text}" if verify else text
 
 

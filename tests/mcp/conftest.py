@@ -78,6 +78,12 @@ def text_of(result: types.CallToolResult) -> str:
     return "".join(item.text for item in result.content if isinstance(item, types.TextContent))
 
 
+def data_of(result: types.CallToolResult) -> str:
+    """The text without the lines that open and close the untrusted account-data block."""
+    lines = text_of(result).splitlines(keepends=True)
+    return "".join(line for line in lines if not line.startswith(("<<account-data ", "<<end account-data ")))
+
+
 def commit_all(root: Path, message: str = "Desired state") -> git.Repo:
     """A git repository at ``root`` (created if needed) with everything under it committed."""
     try:

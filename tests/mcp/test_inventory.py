@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.mcp import ReconcilerServer, ToolName
-from tests.mcp.conftest import MODES, SECRET, client, text_of
+from tests.mcp.conftest import MODES, SECRET, client, data_of, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +29,7 @@ async def test_catalog_lists_every_kind_or_one_product(server: ReconcilerServer,
 
 async def test_live_get_pages_a_read_only_kind(server: ReconcilerServer, mode: str) -> None:
     async with client(server, mode) as c:
-        first = text_of(await c.call_tool(ToolName.LIVE_GET.value, {"kind": "products", "limit": 3}))
+        first = data_of(await c.call_tool(ToolName.LIVE_GET.value, {"kind": "products", "limit": 3}))
         last = text_of(await c.call_tool(ToolName.LIVE_GET.value, {"kind": "products", "offset": 9}))
         scoped = text_of(
             await c.call_tool(ToolName.LIVE_GET.value, {"kind": "drive_users", "scope": "Demo Drive"})
@@ -49,7 +49,7 @@ async def test_live_get_limit_is_capped_in_the_schema(server: ReconcilerServer, 
 
 async def test_audit_reports_findings_with_fixes(server: ReconcilerServer, mode: str) -> None:
     async with client(server, mode) as c:
-        report = text_of(await c.call_tool(ToolName.AUDIT.value, {"audits": ["mailboxes"]}))
+        report = data_of(await c.call_tool(ToolName.AUDIT.value, {"audits": ["mailboxes"]}))
         unknown = await c.call_tool(ToolName.AUDIT.value, {"audits": ["nope"]})
     assert report.splitlines()[1].split() == ["mailboxes", "0", "0", "1", "0", "0", "ok"]
     assert "fix: in state/mail/example.ch.yaml set `sales@example.ch` move_spam: true" in report
@@ -58,7 +58,7 @@ async def test_audit_reports_findings_with_fixes(server: ReconcilerServer, mode:
 
 async def test_api_get_reads_marks_untrusted_and_guards_paths(server: ReconcilerServer, mode: str) -> None:
     async with client(server, mode) as c:
-        ok = text_of(await c.call_tool(ToolName.API_GET.value, {"path": "/2/profile"}))
+        ok = data_of(await c.call_tool(ToolName.API_GET.value, {"path": "/2/profile"}))
         escape = await c.call_tool(ToolName.API_GET.value, {"path": "/1/../proxy/1/vps"})
         other_host = await c.call_tool(ToolName.API_GET.value, {"path": "https://evil.example/1/x"})
         query = await c.call_tool(ToolName.API_GET.value, {"path": "/1/products?account_id=1"})
