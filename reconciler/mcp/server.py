@@ -199,7 +199,8 @@ def argument_error(server: ReconcilerServer, name: str, exc: ValidationError) ->
         where = argument + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc[1:])
         schema = properties.get(argument, {})
         allowed = str(schema.get("description", "")).strip()
-        lines.append(f"  {where}: {problem['msg']}" + (f" (takes: {allowed})" if allowed else ""))
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {where}: {message}" + (f" (takes: {allowed})" if allowed else ""))
     if len(problems) > 5:
         lines.append(f"  …and {len(problems) - 5} more")
     return (

@@ -62,7 +62,7 @@ async def test_read_only_server_hides_and_refuses_mutating_tools(app: McpApp, mo
         planned = await c.call_tool(ToolName.PLAN.value, {})
     assert names.isdisjoint(mutating_tools())
     assert ToolName.PLAN.value in names
-    assert refused.is_error and "Unknown tool" in text_of(refused)
+    assert refused.is_error and "hidden because this server runs in read-only mode" in text_of(refused)
     assert "read-only" in planned.structured_content["approval"]
 
 
@@ -80,8 +80,8 @@ async def test_live_get_a_scope_and_the_scope_list(server: ReconcilerServer, mod
     async with client(server, mode) as c:
         zone = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "dns", "scope": "example.ch"})
         scopes = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "dns"})
-    assert text_of(zone).startswith("# live dns/example.ch:") and "type: MX" in text_of(zone)
-    assert text_of(scopes) == "live dns scopes: demo-shop.ch, example.ch\n"
+    assert "\n# live dns/example.ch:" in text_of(zone) and "type: MX" in text_of(zone)
+    assert "live dns scopes: demo-shop.ch, example.ch\n" in text_of(scopes)
 
 
 async def test_live_get_refuses_a_path_as_scope(server: ReconcilerServer, mode: str) -> None:
@@ -163,7 +163,10 @@ async def test_plan_reports_counts_text_hash_and_how_to_approve(server: Reconcil
     assert data["counts"] == {"create": 1, "update": 2, "delete": 1}
     assert "+ blog CNAME" in data["text"] and data["unsafe"] == []
     assert "the user will be asked to confirm in the client" in data["approval"]
-    assert text_of(result).startswith(data["text"])  # the readable text first, then the approval line
+    # The plan (live values in it) in a marked block, then our approval line outside it.
+    text = text_of(result)
+    assert text.startswith("<<account-data ") and data["text"] in text
+    assert text.index("<<end account-data") < text.index("Approval: ")
 
 
 async def test_plan_of_an_unknown_target_is_a_tool_error(server: ReconcilerServer, mode: str) -> None:
@@ -195,8 +198,8 @@ async def test_audit_log_before_and_after_a_plan(server: ReconcilerServer, mode:
         empty = text_of(await c.call_tool(ToolName.AUDIT_LOG.value, {}))
         await c.call_tool(ToolName.PLAN.value, {})
         logged = text_of(await c.call_tool(ToolName.AUDIT_LOG.value, {"event": "approval_requested"}))
-    assert empty == "no matching audit entries\n"
-    entry = json.loads(logged.splitlines()[-1])
+    assert "\nno matching audit entries\n" in empty
+    entry = json.loads(logged.splitlines()[-2])  # the last line ends the account-data block
     assert entry["event"] == "approval_requested" and entry["channel"] == "elicitation"
     assert entry["model_satisfiable"] is False
 
