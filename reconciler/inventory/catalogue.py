@@ -366,6 +366,15 @@ CATALOGUE: tuple[ReadKind, ...] = (
         parent="drives",
         paging="object",
     ),
+    ReadKind(
+        "drive_trash_files",
+        "drive",
+        "Files and folders in a kDrive's trash, with their size.",
+        "/3/drive/{_id}/trash",
+        ("path", "size", "type", "name"),
+        parent="drives",
+        paging="cursor",
+    ),
     # web hosting (undocumented public routes)
     ReadKind(
         "web_hostings",

@@ -6,7 +6,7 @@ dirty`` loads ``data/dirty.json`` on top of the demo)::
     "inventory": {
       "<collection>": {"<owner id in the path>": [item, ...] | {object}},   # "drive_users": {"140946": [...]}
       "short_urls":   {"*": [...]},                                          # account-wide lists
-      "ssl_certificates": {"<hosting id>": {"<site id>": certificate}},
+      "ssl_certificates": {"<hosting id>": {"<site id>": certificate}},   # the trash comes from drive_files
       "invitations":  {"<invitation id>": invitation},
       "domains":      {"<domain name>": v2 domain object},
       "ai_status":    {"<product id>": "ok" | ...},
@@ -31,6 +31,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from reconciler.sandbox import drive_files
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.wire import (
     ApiRoute,
@@ -147,6 +148,37 @@ async def show_certificate(request: Request) -> Response:
     return success(found)
 
 
+def _trashed(request: Request) -> tuple[SandboxState, int, list[dict[str, Any]]]:
+    """The drive's files and folders in the trash (the kDrive routes' tree, ``status: trashed``)."""
+    state = sandbox_state(request)
+    drive_id = int(request.path_params["drive_id"])
+    if not any(d["id"] == drive_id for d in drive_files.drives(state)):
+        raise not_found("Drive")
+    return state, drive_id, [f for f in drive_files.files(state, drive_id) if drive_files.trashed(f)]
+
+
+async def trash_count(request: Request) -> Response:
+    _, _, trashed = _trashed(request)
+    directories = sum(1 for f in trashed if f["type"] == "dir")
+    return success({"count": len(trashed), "files": len(trashed) - directories, "directories": directories})
+
+
+async def list_trash(request: Request) -> Response:
+    """``GET /3/drive/{id}/trash``: trashed files and folders, in kDrive v3 cursor pages."""
+    state, drive_id, items = _trashed(request)
+    trashed = [drive_files.file_view(state, drive_id, f) for f in items]
+    limit = int_param(request, "limit", minimum=1) or 10
+    offset = drive_files.decode_cursor(request.query_params.get("cursor"))
+    page = trashed[offset : offset + limit]
+    end = offset + len(page)
+    extra = {
+        "cursor": drive_files.encode_cursor(end),
+        "has_more": end < len(trashed),
+        "response_at": int(state.data["clock"]),
+    }
+    return success(page, extra=extra)
+
+
 # -- kChat: Mattermost v4, no envelope ---------------------------------------------------------------------
 
 
@@ -215,9 +247,8 @@ ROUTES = [
     ApiRoute(
         "/2/drive/{drive_id:int}/settings", owned_object("drive_settings", "drive_id", "Drive"), scope="drive"
     ),
-    ApiRoute(
-        "/2/drive/{drive_id:int}/trash/count", owned_object("drive_trash", "drive_id", "Drive"), scope="drive"
-    ),
+    ApiRoute("/2/drive/{drive_id:int}/trash/count", trash_count, scope="drive"),
+    ApiRoute("/3/drive/{drive_id:int}/trash", list_trash, scope="drive"),
     ApiRoute(f"{_WEB}/sites", owned_list("web_sites", "hosting", "WebHosting"), scope="web"),
     ApiRoute(f"{_WEB}/databases", owned_list("web_databases", "hosting", "WebHosting"), scope="web"),
     ApiRoute(

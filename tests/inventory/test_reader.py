@@ -100,6 +100,28 @@ async def test_lists_follow_every_page(sandbox) -> None:
     assert [call[1] for call in recorder.calls].count("/2/url-shortener") == 3  # 100 + 100 + 50
 
 
+async def test_cursor_lists_follow_every_cursor(sandbox) -> None:
+    files = sandbox.data["drive_files"]["140946"]
+    files += [
+        {
+            "id": 900 + i,
+            "name": f"old-{i}.txt",
+            "type": "file",
+            "parent_id": 1,
+            "size": 10,
+            "status": "trashed",
+        }
+        for i in range(11)
+    ]
+    ctx, recorder = context(sandbox)
+    ctx.client.page_size = 5
+    result = await read_live(ctx, "drive_trash_files", "Demo Drive", limit=100)
+    assert result.total == 12 and sum(int(str(r["size"])) for r in result.rows) == 20480 + 110
+    assert [path for _, path, _ in recorder.calls].count("/3/drive/140946/trash") == 3
+    trash = await read_live(ctx, "drive_trash", "Demo Drive")
+    assert (trash.rows[0]["count"], trash.rows[0]["files"]) == (12, 12)
+
+
 async def test_kchat_pages_are_zero_based_and_followed(sandbox) -> None:
     team = sandbox.data["inventory"]["kchat_teams"]["demo-agency"][0]["id"]
     channel = sandbox.data["inventory"]["kchat_channels"][team][0]

@@ -68,6 +68,7 @@ DOCUMENTED: list[tuple[str, str, dict[str, Any]]] = [
     ("kdrive", "/2/drive/{drive_id}/users", {"page": 1}),
     ("kdrive", "/2/drive/{drive_id}/settings", {}),
     ("kdrive", "/2/drive/{drive_id}/trash/count", {}),
+    ("kdrive", "/3/drive/{drive_id}/trash", {"limit": 5}),
     ("swiss_backup", "/1/swiss_backups", {"account_id": 123456}),
     ("swiss_backup", "/1/swiss_backups/{swiss_backup_id}/slots", {}),
     ("url_shortner", "/2/url-shortener", {"page": 1}),
