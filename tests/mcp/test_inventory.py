@@ -19,7 +19,7 @@ async def test_catalog_lists_every_kind_or_one_product(server: ReconcilerServer,
     async with client(server, mode) as c:
         everything = text_of(await c.call_tool(ToolName.CATALOG.value, {}))
         web = text_of(await c.call_tool(ToolName.CATALOG.value, {"product": "web"}))
-    assert everything.startswith("dns (managed) [scope: a file of state/dns/]")
+    assert "\ndns (managed) [scope: a file of state/dns/]" in "\n" + everything
     assert "kchat_channels (kchat) [scope: a row of kchat_teams]" in everything
     assert (
         web.splitlines()[0] == "web_hostings (web): name, id, service, expired_at, is_locked, expires_in_days"
