@@ -39,6 +39,7 @@ from reconciler.engine import (
     relabel_files,
     render_text,
     schema_document,
+    settle_interrupted,
     undo_source,
 )
 from reconciler.errors import ApprovalError, UnverifiedApply
@@ -197,6 +198,9 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             plan = await make_plan(session, targets=targets, git_commit=commit)
             echo(render_text(plan, color=color_enabled(args)))
             if not plan.has_changes:
+                settled = settle_interrupted(session)
+                if settled:
+                    echo(f"Apply {settled} was interrupted; nothing of it remains to apply.")
                 return EXIT_OK
             chosen = approval_of(args, plan)
             if chosen is None:

@@ -16,7 +16,7 @@ from reconciler.audits import (
     parse_severity,
     run_audits,
 )
-from reconciler.engine.applier import apply_plan, describe_moves
+from reconciler.engine.applier import apply_plan, describe_moves, settle_interrupted
 from reconciler.engine.drift import (
     DRIFT_RENDERERS,
     DriftReport,
@@ -147,5 +147,6 @@ __all__ = [
     "scaffold_repository",
     "schema_document",
     "scope_commits",
+    "settle_interrupted",
     "undo_source",
 ]

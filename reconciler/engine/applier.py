@@ -18,12 +18,13 @@ import httpx
 from reconciler.audit import AuditLog
 from reconciler.engine.diff import field_changes
 from reconciler.engine.execution import ApplyReport, PlanSource, Run
+from reconciler.engine.journal import Journal, read_journal
 from reconciler.engine.lock import account_lock_name, apply_lock, user_lock_dir
 from reconciler.engine.model import Plan
 from reconciler.engine.planner import Target, load_for_plan, plan_desired
 from reconciler.engine.render import field_lines
 from reconciler.engine.session import Session
-from reconciler.errors import ApprovalError, StalePlan, UnsafePlan
+from reconciler.errors import ApprovalError, LockError, StalePlan, UnsafePlan
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,28 @@ def _account_lock(session: Session) -> AbstractContextManager[None]:
     )
     folder = settings.lock_dir or user_lock_dir()
     return apply_lock(folder / name, scope=f"on account {name.removesuffix('.lock')} on this machine")
+
+
+def settle_interrupted(session: Session) -> str | None:
+    """Close the journal of an interrupted apply once a plan finds nothing left to do; returns its id.
+
+    ``apply`` calls it when its plan is empty, so that the next plans stop reporting an interruption
+    whose changes are all in place. The audit log records the interrupted apply (its ``apply_done`` may
+    never have been written). Skipped while another apply holds the work directory's lock.
+    """
+    settings = session.settings
+    state = read_journal(settings.journal_file)
+    if state is None or not state.interrupted:
+        return None
+    try:
+        with apply_lock(settings.lock_file, scope="in this work directory"):
+            AuditLog(settings.audit_file, secrets=session.secrets).write(
+                "apply_interrupted", **state.summary(), settled=True
+            )
+            Journal(settings.journal_file).end("settled")
+    except LockError:
+        return None
+    return state.apply_id
 
 
 async def apply_plan(
@@ -160,4 +183,12 @@ async def apply_plan(
         return await run.verify(compute)
 
 
-__all__ = ["HUMAN_APPROVALS", "ApplyReport", "PlanSource", "apply_plan", "describe_moves", "desired_source"]
+__all__ = [
+    "HUMAN_APPROVALS",
+    "ApplyReport",
+    "PlanSource",
+    "apply_plan",
+    "describe_moves",
+    "desired_source",
+    "settle_interrupted",
+]

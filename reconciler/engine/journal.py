@@ -178,14 +178,20 @@ class Planned:
     addresses: frozenset[str]
 
 
-def journal_notices(state: JournalState | None, planned: Planned | None = None) -> list[str]:
+def journal_notices(
+    state: JournalState | None, planned: Planned | None = None, *, running: bool = False
+) -> list[str]:
     """Plan-header lines about the last apply when it was interrupted or lost an answer.
 
     ``planned`` lets each write of unknown outcome be checked against the plan being shown: still planned
-    means it did not take effect (or only partly); absent from a planned scope means it did.
+    means it did not take effect (or only partly); absent from a planned scope means it did. ``running``
+    (the work directory's apply lock is held) means the journal is that of an apply under way, not a dead one.
+    A journal ``settled`` by an apply that found nothing left to do says nothing.
     """
-    if state is None:
+    if state is None or state.outcome == "settled":
         return []
+    if running:
+        return [f"apply {state.apply_id} is running now ({state.done} of {len(state.labels)} changes done)"]
     in_flight = state.in_flight
     if not state.interrupted and not in_flight:
         return []

@@ -73,4 +73,21 @@ def apply_lock(path: Path, *, scope: str = "") -> Iterator[None]:
         os.close(fd)
 
 
-__all__ = ["LOCK_DIR_ENV", "account_lock_name", "apply_lock", "user_lock_dir"]
+def lock_is_held(path: Path) -> bool:
+    """True while another process holds the lock (an apply is running), without waiting for it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+__all__ = ["LOCK_DIR_ENV", "account_lock_name", "apply_lock", "lock_is_held", "user_lock_dir"]

@@ -14,6 +14,7 @@ from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
 from reconciler.desired.policy import PolicyBaseline, committed_baseline, loosenings, policy_of
 from reconciler.engine.diff import diff_scope, field_changes
 from reconciler.engine.journal import Planned, journal_notices, read_journal
+from reconciler.engine.lock import lock_is_held
 from reconciler.engine.model import POLICY_KIND, Change, Plan, ScopeSummary
 from reconciler.engine.session import Session
 from reconciler.errors import DesiredStateError, Reason, SettingsError
@@ -209,6 +210,8 @@ async def make_plan(
         scopes=frozenset(f"{s.kind}/{s.scope}" for s in plan.scopes),
         addresses=frozenset(c.address for c in plan.changes),
     )
-    notices = journal_notices(read_journal(session.settings.journal_file), planned)
+    settings = session.settings
+    running = lock_is_held(settings.lock_file)
+    notices = journal_notices(read_journal(settings.journal_file), planned, running=running)
     plan.warnings = [*notices, *plan.warnings]
     return plan
