@@ -70,3 +70,13 @@ async def test_api_get_reads_marks_untrusted_and_guards_paths(server: Reconciler
     assert escape.is_error and "'..' segment" in text_of(escape)
     assert other_host.is_error and "must start with /1/, /2/ or /3/" in text_of(other_host)
     assert query.is_error and "pass parameters separately" in text_of(query)
+
+
+async def test_live_get_guards_a_read_only_kind_scope(server: ReconcilerServer, mode: str) -> None:
+    async with client(server, mode) as c:
+        path = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mailboxes", "scope": "../../1/accounts"})
+        query = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mailboxes", "scope": "example.ch?x=1"})
+        none = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "products", "scope": "example.ch"})
+    assert path.is_error and "is a path" in text_of(path)
+    assert query.is_error and "a query in a URL" in text_of(query)
+    assert none.is_error and "products has no scope" in text_of(none)
