@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import logging
 import time
 from collections.abc import Mapping
@@ -83,6 +85,7 @@ class InfomaniakClient:
         self.backoff_base = backoff_base
         self.page_size = page_size
         self.call_count = 0
+        self._inflight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
         """Requests that reached the server (a refused connection sends nothing and is not counted)."""
         self._token = token.strip()
         self._jitter = jitter
@@ -202,10 +205,33 @@ class InfomaniakClient:
         """Send one call within the rate limit, retrying inside the time budget; return the envelope.
 
         ``envelope=False``: a 2xx JSON answer is the data itself, wrapped here as ``{"data": ...}``.
+
+        A GET identical to one already in flight (same path and parameters) is not sent again: it waits for
+        that answer. Scopes are fetched concurrently, and two kinds looking up the same list at the same
+        moment (the mail hostings, say) would otherwise spend two of the 60 requests a minute on it.
         """
         method = method.upper()
         if not path.startswith("/") and "://" not in path:
             path = "/" + path
+        if method != "GET" or json is not None:
+            return await self._send(method, path, params=params, json=json, envelope=envelope)
+        key = (f"{path} envelope={envelope}", _frozen(params))
+        pending = self._inflight.get(key)
+        if pending is not None:
+            # Each caller gets its own copy: kinds keep and sometimes edit the rows they are given.
+            return copy.deepcopy(await asyncio.shield(pending))
+        task = asyncio.ensure_future(self._send(method, path, params=params, json=None, envelope=envelope))
+        self._inflight[key] = task
+        try:
+            # Shielded: a cancelled caller must not cancel the answer other callers wait for.
+            return await asyncio.shield(task)
+        finally:
+            if self._inflight.get(key) is task:
+                del self._inflight[key]
+
+    async def _send(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any, envelope: bool
+    ) -> dict[str, Any]:
         shown = _display_path(path)
         retry = RetryBudget(
             budget=self.retry_budget,
@@ -283,6 +309,10 @@ def _check_base_url(base_url: str) -> str:
 def _display_path(path: str) -> str:
     # Query strings can hold search terms or signed values; messages and logs show the path only.
     return path.split("?", 1)[0]
+
+
+def _frozen(params: Mapping[str, Any] | None) -> str:
+    return repr(sorted((str(key), repr(value)) for key, value in (params or {}).items()))
 
 
 def _about_page_size(exc: ApiRejected) -> bool:

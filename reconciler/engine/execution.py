@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from reconciler.audit import AuditLog
 from reconciler.engine.journal import Journal, read_journal
 from reconciler.engine.model import Change, Plan
+from reconciler.engine.planner import reuse_unchanged
 from reconciler.engine.session import Session, load_last_apply, save_last_apply
 from reconciler.errors import ApiError, ApplyError, ReconcilerError, UnverifiedApply
 from reconciler.kinds.base import SENSITIVE_MARK
@@ -263,7 +264,8 @@ class Run:
         ctx.cache.clear()
         verify: Plan | None = None
         try:
-            verify = await compute(self.session)
+            with reuse_unchanged(self.session, self.plan):
+                verify = await compute(self.session)
         except Exception as exc:
             # The changes stay applied; only the check is missing, and the report says so.
             report.verification_error = _describe(exc)

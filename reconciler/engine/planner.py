@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,8 +24,9 @@ from reconciler.kinds.base import Kind, LiveObject
 
 log = logging.getLogger(__name__)
 
-# Scopes fetched at once; the client's rate limiter keeps the request rate itself.
-FETCH_CONCURRENCY = 4
+# Scopes fetched at once. The client's limiter keeps the rate (a full window of 60 requests goes out as fast
+# as the API answers, never a 61st); this only bounds the connections in flight.
+FETCH_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,14 @@ def _selection(targets: Sequence[Target]) -> list[tuple[str, str | None]] | None
 
 async def fetch_scope(session: Session, kind: Kind, scope: str) -> list[LiveObject]:
     """Live objects of one scope (one call site, so the API is read once per scope per run)."""
+    reused = session.reusable_live.pop((kind.name, scope), None)
+    if reused is not None:
+        log.info("fetch %s/%s: unchanged since this apply read it, not read again", kind.name, scope)
+        return reused
     log.info("fetch %s/%s", kind.name, scope)
-    return await kind.fetch(session.ctx, scope)
+    live = await kind.fetch(session.ctx, scope)
+    session.fetched_live[(kind.name, scope)] = live
+    return live
 
 
 def policy_change(baseline: PolicyBaseline, working: AccountConfig) -> Change | None:
@@ -187,6 +195,22 @@ async def plan_desired(
         )
     plan.plan_hash = plan.compute_hash()
     return plan
+
+
+@contextmanager
+def reuse_unchanged(session: Session, applied: Plan) -> Iterator[None]:
+    """Within: the scopes ``applied`` had no change in are not read again (an apply's verification).
+
+    Such a scope was read moments ago by the same apply and nothing wrote to it, so reading it again would
+    only spend the account's requests (60 a minute): its live objects come from that read, once. Every
+    scope with a change (applied, failed or not attempted) is read afresh.
+    """
+    touched = {(change.kind, change.scope) for change in applied.changes if not change.is_policy}
+    session.reusable_live = {key: live for key, live in session.fetched_live.items() if key not in touched}
+    try:
+        yield
+    finally:
+        session.reusable_live = {}
 
 
 def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:

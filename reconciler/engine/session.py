@@ -15,7 +15,7 @@ from reconciler.api import InfomaniakClient, shared_limiter
 from reconciler.desired.config import AccountConfig
 from reconciler.desired.yamlio import write_text_atomic
 from reconciler.kinds import all_kinds, get_kind
-from reconciler.kinds.base import Kind, RunContext
+from reconciler.kinds.base import Kind, LiveObject, RunContext
 from reconciler.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ class Session:
         self._transport = transport
         self._sandbox_state: Any = None
         self._client: InfomaniakClient | None = None
+        # Live objects last read per (kind, scope), and those the next plan may take instead of reading
+        # (set by `reuse_unchanged` for an apply's verification, consumed once).
+        self.fetched_live: dict[tuple[str, str], list[LiveObject]] = {}
+        self.reusable_live: dict[tuple[str, str], list[LiveObject]] = {}
         self._ctx: RunContext | None = None
 
     def kind(self, name: str) -> Kind:

@@ -14,7 +14,8 @@ Invented where the spec is silent: duplicate names (exact, case sensitive) answe
 ``validation_rule_unique``; unknown user ids in a team-user body answer 422 ``validation_rule_exists``, and
 adding a member twice or removing a non-member is no error; ``color_id`` is accepted on team POST / PATCH
 although the spec's body omits it (the manager sets a team's colour); a team or tag created without a colour
-gets colour 1; the tag list ignores pagination parameters (the spec documents none); a tag name has at most
+gets colour 1; ``with=teams`` on the users list adds each user's teams (short team objects); the tag list
+ignores pagination parameters (the spec documents none); a tag name has at most
 255 characters. The account objects' embedded ``tags`` (served by ``routes_core``) are not kept in step.
 """
 
@@ -163,7 +164,26 @@ async def list_users(request: Request) -> Response:
     search = query.get("search", "").strip().lower()
     if search:
         users = [u for u in users if search in u["email"].lower() or search in u["display_name"].lower()]
+    if "teams" in _with(request):
+        teams = state.owned("teams", _account_id(request, "account"))
+        users = [{**u, "teams": _user_teams(u, teams)} for u in users]
     return list_response(request, users)
+
+
+def _with(request: Request) -> set[str]:
+    # Lenient on purpose: other `with` values are ignored here, as they were before `teams` was served.
+    raw = request.query_params.getlist("with") + request.query_params.getlist("with[]")
+    return {value.strip() for item in raw for value in item.split(",")}
+
+
+def _user_teams(user: dict[str, Any], teams: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``with=teams`` on the users list: the user's teams as the short team object (a guess: the spec lists
+    a ``teams`` field on a user, typed ``string`` like every relation of that schema). A pending user has
+    none."""
+    user_id = user.get("user_id")
+    if user_id is None:
+        return []
+    return [_team_summary(team) for team in teams if user_id in team.get("user_ids", [])]
 
 
 # -- teams ----------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -722,3 +723,42 @@ async def test_works_over_an_asgi_transport():
     async with make_client(base_url="http://sandbox", transport=httpx.ASGITransport(app=app)) as client:
         assert await client.get_all("/2/zones") == [1, 2]
     assert seen == [("GET", "/2/zones", b"page=1&per_page=1000")]
+
+
+# --- one request for identical concurrent reads --------------------------------------------------
+
+
+async def test_identical_concurrent_gets_share_one_request(api, client):
+    route = api.get("/1/products").mock(return_value=ok([{"id": 1}]))
+    params = {"service_name": "email_hosting", "account_id": 123456}
+    first, second = await asyncio.gather(
+        client.get("/1/products", params=params), client.get("/1/products", params=dict(params))
+    )
+    assert first == second == [{"id": 1}]
+    assert first is not second  # each caller may keep and edit its own rows
+    assert route.call_count == 1
+    assert client.call_count == 1
+
+
+async def test_gets_that_differ_or_follow_each_other_are_each_sent(api, client):
+    route = api.get("/1/products").mock(return_value=ok([]))
+    await asyncio.gather(
+        client.get("/1/products", params={"a": 1}), client.get("/1/products", params={"a": 2})
+    )
+    await client.get("/1/products", params={"a": 1})  # not a cache: a later read asks again
+    assert route.call_count == 3
+
+
+async def test_a_shared_get_failure_reaches_every_caller(api, client):
+    route = api.get("/1/products").mock(return_value=err(404, "object_not_found"))
+    results = await asyncio.gather(
+        client.get("/1/products"), client.get("/1/products"), return_exceptions=True
+    )
+    assert [type(r) for r in results] == [ApiNotFound, ApiNotFound]
+    assert route.call_count == 1
+
+
+async def test_writes_are_never_shared(api, client):
+    route = api.post(RECORDS).mock(return_value=ok({"id": 1}, status=201))
+    await asyncio.gather(client.post(RECORDS, json={"a": 1}), client.post(RECORDS, json={"a": 1}))
+    assert route.call_count == 2

@@ -6,20 +6,24 @@ import json
 import re
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 
+from reconciler.api import InfomaniakClient
 from reconciler.desired import load_desired
 from reconciler.desired.yamlio import dump_yaml, load_yaml_text
 from reconciler.engine import parse_targets
 from reconciler.errors import ApiNotFound, DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
-from reconciler.kinds.base import DesiredObject, Kind, LiveObject
+from reconciler.kinds.base import DesiredObject, Kind, LiveObject, RunContext
 from reconciler.kinds.teams import KIND, Membership, Team, TeamEntry, TeamsKind, from_api, to_api
+from reconciler.sandbox import SANDBOX_TOKEN
 from tests.kinds.helpers import (
     ACCOUNT,
     REPO,
     FakeSource,
+    Recorder,
     context,
     doc_yaml_examples,
     engine_run,
@@ -220,12 +224,86 @@ async def test_fetch_reads_teams_their_users_and_the_account_users(sandbox):
     by_key = {o.key: o for o in live}
     assert by_key[("Support",)].spec == Team(color=3) and by_key[("Support",)].native == {"id": 81001}
     assert by_key[("Support", "member", "admin@example.ch")].native == {"team_id": 81001, "user_id": 5000101}
-    assert [(m, p) for m, p, _ in recorder.calls] == [
-        ("GET", TEAMS),
-        ("GET", f"{TEAMS}/81001/users"),
-        ("GET", f"{TEAMS}/81002/users"),
-        ("GET", f"{TEAMS}/81003/users"),
+    # Memberships come from the account's users (`with=teams`): two requests, not one more per team.
+    assert [(m, p) for m, p, _ in recorder.calls] == [("GET", TEAMS), ("GET", USERS)]
+
+
+class Tampered(Recorder):
+    """The simulator, with the answer to ``GET …/users?with=teams`` replaced by ``edit(status, body)``."""
+
+    def __init__(self, state, edit) -> None:
+        super().__init__(state)
+        self.edit = edit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.url.path != USERS or "with" not in request.url.params:
+            return response
+        body = json.loads(await response.aread())
+        status, body = self.edit(response.status_code, body)
+        return httpx.Response(status, json=body)
+
+
+def tampered_context(state, edit) -> tuple[RunContext, Tampered]:
+    transport = Tampered(state, edit)
+    client = InfomaniakClient(
+        SANDBOX_TOKEN, base_url="https://sandbox.invalid", transport=transport, requests_per_minute=0
+    )
+    return RunContext(client=client, account_id=ACCOUNT), transport
+
+
+@pytest.mark.anyio
+async def test_fetch_reads_each_team_when_the_api_refuses_with_teams(sandbox):
+    refused = {"result": "error", "error": {"code": "validation_failed", "description": "with is invalid"}}
+    ctx, recorder = tampered_context(sandbox, lambda status, body: (422, refused))
+    expected = {o.key for o in await KIND.fetch(context(sandbox)[0], "teams")}
+    assert {o.key for o in await KIND.fetch(ctx, "teams")} == expected
+    assert [p for _, p, _ in recorder.calls] == [
+        TEAMS,
+        USERS,
+        f"{TEAMS}/81001/users",
+        f"{TEAMS}/81002/users",
+        f"{TEAMS}/81003/users",
     ]
+
+
+@pytest.mark.anyio
+async def test_fetch_reads_a_team_whose_member_count_disagrees(sandbox):
+    def drop_bruno(status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        for user in body["data"]:
+            if user["email"] == "bruno.keller@example.ch":
+                user["teams"] = []  # the users list says nothing of Bruno in Marketing (user_count 2)
+        return status, body
+
+    ctx, recorder = tampered_context(sandbox, drop_bruno)
+    live = {o.key for o in await KIND.fetch(ctx, "teams")}
+    assert ("Marketing", "member", "bruno.keller@example.ch") in live
+    assert [p for _, p, _ in recorder.calls] == [TEAMS, USERS, f"{TEAMS}/81002/users"]
+
+
+@pytest.mark.anyio
+async def test_fetch_reads_each_team_when_users_come_back_without_teams(sandbox):
+    def strip(status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        for user in body["data"]:
+            user.pop("teams", None)
+        return status, body
+
+    ctx, recorder = tampered_context(sandbox, strip)
+    live = {o.key for o in await KIND.fetch(ctx, "teams")}
+    assert ("Interns 2024", "member", "david.meier@example.ch") in live
+    assert len([p for _, p, _ in recorder.calls if p.endswith("/users") and p.startswith(TEAMS)]) == 3
+
+
+@pytest.mark.anyio
+async def test_check_after_fetch_costs_no_further_request(sandbox):
+    ctx, recorder = context(sandbox)
+    live = await KIND.fetch(ctx, "teams")
+    joining = DesiredObject(("Support", "member", "nobody@example.ch"), Membership())
+    problems = await KIND.check(ctx, "teams", [joining], live)
+    assert [message for _, message in problems] == [
+        "nobody@example.ch is not a user of account 123456; invite them in the manager or fix it"
+    ]
+    assert [p for _, p, _ in recorder.calls] == [TEAMS, USERS]
 
 
 @pytest.mark.anyio
@@ -269,8 +347,7 @@ async def test_exact_calls_for_each_operation(sandbox):
 
     assert recorder.calls == [
         ("POST", TEAMS, {"name": "Security", "color_id": 1}),
-        # The new team's id comes from the POST answer; the account's users are listed once per run.
-        ("GET", USERS, None),
+        # The new team's id comes from the POST answer; the account's users were listed by the fetch.
         ("POST", f"{TEAMS}/{new_id}/users", {"user_ids": [5000104]}),
         ("PATCH", f"{TEAMS}/81002", {"color_id": 6}),
         ("DELETE", f"{TEAMS}/81002/users", {"user_ids": [5000104]}),

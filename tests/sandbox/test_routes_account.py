@@ -59,6 +59,23 @@ async def test_users_list_holds_users_and_a_pending_invitation(client, openapi):
     assert [u["email"] for u in only_valid.json()["data"]] == ["alice.martin@example.ch"]
 
 
+async def test_users_with_teams_name_each_users_teams(client):
+    plain = (await client.get(USERS)).json()["data"]
+    assert all("teams" not in user for user in plain)
+    users = (await client.get(USERS, params={"with": "teams"})).json()["data"]
+    teams = {user["email"]: [team["name"] for team in user["teams"]] for user in users}
+    assert teams == {
+        "admin@example.ch": ["Support"],
+        "alice.martin@example.ch": ["Support"],
+        "bruno.keller@example.ch": ["Marketing"],
+        "chloe.rochat@example.ch": ["Marketing"],
+        "david.meier@example.ch": ["Interns 2024"],
+        "emma.favre@example.ch": [],  # pending: in no team yet
+    }
+    support = next(user for user in users if user["email"] == "admin@example.ch")["teams"][0]
+    assert support["id"] == 81001 and support["user_count"] == 2
+
+
 async def test_unknown_account_is_object_not_found(client):
     for path in ("/2/accounts/1/users", "/1/accounts/1/teams", "/1/accounts/1/tags"):
         response = await client.get(path)
