@@ -7,6 +7,7 @@ import copy
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -85,7 +86,7 @@ class InfomaniakClient:
         self.backoff_base = backoff_base
         self.page_size = page_size
         self.call_count = 0
-        self._inflight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
+        self._inflight: dict[tuple[str, str], _Shared] = {}
         """Requests that reached the server (a refused connection sends nothing and is not counted)."""
         self._token = token.strip()
         self._jitter = jitter
@@ -216,17 +217,22 @@ class InfomaniakClient:
         if method != "GET" or json is not None:
             return await self._send(method, path, params=params, json=json, envelope=envelope)
         key = (f"{path} envelope={envelope}", _frozen(params))
-        pending = self._inflight.get(key)
-        if pending is not None:
-            # Each caller gets its own copy: kinds keep and sometimes edit the rows they are given.
-            return copy.deepcopy(await asyncio.shield(pending))
-        task = asyncio.ensure_future(self._send(method, path, params=params, json=None, envelope=envelope))
-        self._inflight[key] = task
+        shared = self._inflight.get(key)
+        if shared is not None:
+            shared.callers += 1
+            # Every caller of a shared answer gets its own copy of it, taken from the untouched original:
+            # kinds keep, and sometimes edit, the rows they are given.
+            return copy.deepcopy(await asyncio.shield(shared.task))
+        shared = _Shared(
+            asyncio.ensure_future(self._send(method, path, params=params, json=None, envelope=envelope))
+        )
+        self._inflight[key] = shared
         try:
             # Shielded: a cancelled caller must not cancel the answer other callers wait for.
-            return await asyncio.shield(task)
+            result = await asyncio.shield(shared.task)
+            return copy.deepcopy(result) if shared.callers else result
         finally:
-            if self._inflight.get(key) is task:
+            if self._inflight.get(key) is shared:
                 del self._inflight[key]
 
     async def _send(
@@ -309,6 +315,14 @@ def _check_base_url(base_url: str) -> str:
 def _display_path(path: str) -> str:
     # Query strings can hold search terms or signed values; messages and logs show the path only.
     return path.split("?", 1)[0]
+
+
+@dataclass
+class _Shared:
+    """A GET in flight and how many more callers wait for its answer."""
+
+    task: asyncio.Future[dict[str, Any]]
+    callers: int = 0
 
 
 def _frozen(params: Mapping[str, Any] | None) -> str:
