@@ -154,10 +154,12 @@ def _fence(body: str) -> str:
 
 
 def _risk_rank(change: Change) -> tuple[int, int]:
-    return (
-        0 if change.blocked else 1 if change.action == "delete" else 2 if change.risky else 3,
-        {"delete": 0, "update": 1, "create": 2}[change.action],
-    )
+    # A change of the rules (policy) first: it decides what every other change may do.
+    if change.is_policy:
+        rank = -1
+    else:
+        rank = 0 if change.blocked else 1 if change.action == "delete" else 2 if change.risky else 3
+    return (rank, {"delete": 0, "update": 1, "create": 2}[change.action])
 
 
 def _is_risky(change: Change) -> bool:

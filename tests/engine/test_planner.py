@@ -9,7 +9,7 @@ from pathlib import Path
 import git
 import pytest
 
-from reconciler.engine import Session, apply_plan, make_plan, parse_targets
+from reconciler.engine import Session, apply_plan, make_plan, parse_targets, render_markdown
 from reconciler.engine.applier import HUMAN_APPROVALS
 from reconciler.engine.planner import Target
 from reconciler.errors import ApprovalError, SettingsError
@@ -70,6 +70,8 @@ async def test_a_loosening_is_the_first_change_and_needs_a_human(
         assert first.fields[0].removed == ["items/main/old"]
         assert plan.counts() == {"create": 0, "update": 0, "delete": 1}
         assert plan.summary_line().endswith("The rules (policy) change too.")
+        look = render_markdown(plan).split("#### Needs a careful look")[1]
+        assert look.index("policy/infomaniak.yaml/rules") < look.index("items/main/old")
         with pytest.raises(ApprovalError, match=r"changes the rules in infomaniak\.yaml"):
             await apply_plan(session, expected_hash=plan.plan_hash, approval=approval)
     assert "old" in fake_kind.backend["main"]

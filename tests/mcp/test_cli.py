@@ -51,3 +51,13 @@ def test_bad_approval_mode_is_refused_before_serving(
     monkeypatch.setenv("INFOMANIAK_GITOPS_HOME", str(tmp_path / "work"))
     with pytest.raises(SettingsError, match="not an approval mode"):
         mcp_verb.cmd_mcp(parse("--sandbox", "--state", str(state_dir)))
+
+
+def test_the_approval_mode_flag_is_the_launch_configuration(
+    monkeypatch: pytest.MonkeyPatch, state_dir: Path
+) -> None:
+    monkeypatch.setenv(APPROVAL_MODE_ENV, "token")
+    args = parse("--approval", "elicitation")
+    assert args.approval == "elicitation"
+    with pytest.raises(SystemExit):
+        parse("--approval", "yolo")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from reconciler.mcp import McpApp, ReconcilerServer, ToolName
+from reconciler.mcp import McpApp, ReconcilerServer, ToolName, planning
 from reconciler.mcp.approval import APPROVAL_MODE_ENV
 from tests.mcp.conftest import MODES, Human, client, text_of
 
@@ -231,3 +231,25 @@ async def test_the_question_of_the_demo_plan_matches_its_golden_file(server: Rec
     assert "! changes mail authentication (SPF, DKIM or DMARC)" in text
     assert "! removes an address of app: clients stop reaching it" in text
     assert text.index("Look at these first") < text.index("Other changes") < text.index("blog CNAME")
+
+
+async def test_no_channel_in_elicitation_mode_suggests_auto_not_what_is_in_force(
+    app: McpApp, server: ReconcilerServer
+) -> None:
+    app.env = {APPROVAL_MODE_ENV: "elicitation"}
+    app.page_url = FAKE_PAGE
+    async with client(server, "auto") as c:
+        planned = await c.call_tool(ToolName.PLAN.value, {})
+    text = planned.structured_content["approval"]
+    assert "--approval auto" in text and "without --no-approval-page" not in text
+
+
+async def test_a_long_question_points_to_the_approval_page(app: McpApp, server: ReconcilerServer) -> None:
+    app.page_url = FAKE_PAGE
+    async with client(server, "auto", Human()) as c:
+        h = await plan_hash(c)
+    item = app.store.get(h)
+    assert item is not None
+    question = planning.confirm_question(app, item, limit=600)
+    assert len(question) <= 600 and "more change(s) not shown here" in question
+    assert f"{FAKE_PAGE}/approve/{item.page_token}" in question
