@@ -10,152 +10,9 @@ files), ``third-party`` (clients seen calling it), ``seed`` (the admin MCP seed)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
 from reconciler.errors import SettingsError
-
-Paging = Literal["page", "cursor", "object", "mattermost"]
-"""``page``: page/per_page (``get_all``); ``cursor``: kDrive v3 cursor (``get_all_cursor``); ``object``: one
-object, one row; ``mattermost``: kChat's 0-based ``page`` without envelope."""
-
-Source = Literal["spec", "seed", "third-party", "guess"]
-
-Derive = Callable[[Mapping[str, Any], dict[str, Any], float], None]
-"""Adds computed columns to ``row`` from the raw item and ``now`` (epoch seconds)."""
-
-DAY = 86_400
-
-
-@dataclass(frozen=True)
-class Detail:
-    """A second GET per row whose fields are merged into the row (e.g. an invitation's dates)."""
-
-    path: str
-    """Formatted with the raw row's fields and ``account``, e.g. ``…/invitations/{invitation_id}``."""
-    keep: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ReadKind:
-    """One read-only inventory kind."""
-
-    name: str
-    product: str
-    summary: str
-    path: str
-    """Formatted with ``account``, and for a child kind with the parent row's raw fields (``{_id}`` is the
-    parent's id, ``{_host}`` its kChat host)."""
-    keep: tuple[str, ...]
-    """Columns: ``"dotted.path"`` or ``"column=dotted.path"``; the first one names a row; a column named
-    ``_x`` only feeds ``derive``."""
-    parent: str | None = None
-    """Kind whose rows are this kind's scopes (a scope is a parent row's name or id)."""
-    id_field: str = "id"
-    """Raw field of this kind's rows substituted as ``{_id}`` into its children's paths."""
-    paging: Paging = "page"
-    params: Mapping[str, str] = field(default_factory=dict)
-    where: Callable[[Mapping[str, Any]], bool] | None = None
-    derive: Derive | None = None
-    details: tuple[Detail, ...] = ()
-    adds: tuple[str, ...] = ()
-    """Columns ``derive`` computes (shown in the catalogue)."""
-    host: Literal["api", "kchat"] = "api"
-    source: Source = "spec"
-    note: str = ""
-
-    @property
-    def verified(self) -> bool:
-        return self.source == "spec"
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """Columns of a row: kept fields (``_name`` ones are working columns, dropped), then derived."""
-        kept = (spec.split("=", 1)[0] for spec in self.keep)
-        return (*(c for c in kept if not c.startswith("_")), *self.adds)
-
-    @property
-    def key_column(self) -> str:
-        return self.columns[0]
-
-
-# -- derived columns ------------------------------------------------------------------------------------
-
-
-def days_until(value: Any, now: float) -> int | None:
-    """Whole days from ``now`` to the epoch ``value`` (negative once past); None without a date."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    return int((value - now) // DAY)
-
-
-def _expiry(column: str) -> Derive:
-    def derive(raw: Mapping[str, Any], row: dict[str, Any], now: float) -> None:
-        row["expires_in_days"] = days_until(row.get(column), now)
-
-    return derive
-
-
-def _invitation_age(raw: Mapping[str, Any], row: dict[str, Any], now: float) -> None:
-    since = raw.get("sent_at") or raw.get("created_at")
-    left = days_until(since, now)
-    row["age_days"] = -left if left is not None else None
-
-
-def _domain_state(raw: Mapping[str, Any], row: dict[str, Any], now: float) -> None:
-    row["expires_in_days"] = days_until(row.get("expires_at"), now)
-    statuses = row.get("_epp") or []
-    row["transfer_lock"] = "clientTransferProhibited" in statuses
-    zones = row.get("_zones") or []
-    own = next((z for z in zones if isinstance(z, dict) and z.get("fqdn") == row.get("name")), None)
-    row["nameservers"] = list(own.get("nameservers", [])) if own else []
-    row["dnssec"] = bool(own and (own.get("dnssec") or {}).get("is_enabled"))
-
-
-def _mailbox(raw: Mapping[str, Any], row: dict[str, Any], now: float) -> None:
-    targets = raw.get("redirection") or []
-    row["forwarding"] = [t.get("email", t) if isinstance(t, dict) else t for t in targets]
-    row["auto_reply"] = False
-    responder = raw.get("auto_responder") or {}
-    row["auto_reply"] = bool(raw.get("has_auto_responder") and responder.get("is_active", True))
-
-
-def _names(column: str, field: str) -> Derive:
-    """Replace a list of objects by the list of one of their fields (application names, target addresses)."""
-
-    def derive(raw: Mapping[str, Any], row: dict[str, Any], now: float) -> None:
-        items = row.get(column) or []
-        row[column] = [item.get(field) if isinstance(item, dict) else item for item in items]
-
-    return derive
-
-
-def _grants(column: str, who: str) -> Derive:
-    """Database permissions as ``name:rwa`` (read, write, admin)."""
-
-    def derive(raw: Mapping[str, Any], row: dict[str, Any], now: float) -> None:
-        grants = []
-        for item in row.get(column) or []:
-            rights = item.get("rights") or {}
-            letters = "".join(
-                flag for flag, name in (("r", "read"), ("w", "write"), ("a", "admin")) if rights.get(name)
-            )
-            grants.append(f"{item.get(who)}:{letters or '-'}")
-        row[column] = grants
-
-    return derive
-
-
-def _pending(raw: Mapping[str, Any]) -> bool:
-    return raw.get("invitation_id") is not None and raw.get("state_in_account") == "pending"
-
-
-def _member(raw: Mapping[str, Any]) -> bool:
-    return not _pending(raw)
-
-
-# -- the catalogue --------------------------------------------------------------------------------------
+from reconciler.inventory import derive
+from reconciler.inventory.model import DAY, Detail, ReadKind, days_until
 
 _PRODUCT = ("name=customer_name", "id", "service=service_name", "expired_at", "is_locked")
 
@@ -175,7 +32,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/1/products",
         (*_PRODUCT, "has_maintenance", "is_trial"),
         params={"account_id": "{account}"},
-        derive=_expiry("expired_at"),
+        derive=derive.expiry("expired_at"),
         adds=("expires_in_days",),
     ),
     ReadKind(
@@ -191,7 +48,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
             "state=state_in_account",
             "last_login_at",
         ),
-        where=_member,
+        where=derive.member,
         id_field="user_id",
     ),
     ReadKind(
@@ -207,8 +64,8 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "Pending invitations and their age in days.",
         "/2/accounts/{account}/users",
         ("email", "invitation_id", "role=role_type", "status", "sent_at", "expired_at"),
-        where=_pending,
-        derive=_invitation_age,
+        where=derive.pending,
+        derive=derive.invitation_age,
         adds=("age_days",),
         details=(
             Detail(
@@ -243,7 +100,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
             "_epp=status",
         ),
         params={"account_id": "{account}"},
-        derive=_domain_state,
+        derive=derive.domain_state,
         adds=("expires_in_days", "transfer_lock", "nameservers", "dnssec"),
         source="third-party",
         details=(
@@ -260,7 +117,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/1/mail_hostings",
         ("name=customer_name", "id", "pack=pack.description", "expired_at", "is_locked"),
         params={"account_id": "{account}"},
-        derive=_expiry("expired_at"),
+        derive=derive.expiry("expired_at"),
         adds=("expires_in_days",),
         source="third-party",
         note="list route of the 2024 spec, missing from the 2025 files",
@@ -272,7 +129,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/1/mail_hostings/{_id}/mailboxes",
         ("mailbox", "size", "aliases=full_aliases", "move_spam=has_move_spam", "imap_last_login_at"),
         parent="mail_hostings",
-        derive=_mailbox,
+        derive=derive.mailbox,
         adds=("forwarding", "auto_reply"),
     ),
     ReadKind(
@@ -282,7 +139,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/1/mail_hostings/{_id}/redirections",
         ("name", "address=address.address", "state", "targets"),
         parent="mail_hostings",
-        derive=_names("targets", "address"),
+        derive=derive.names("targets", "address"),
     ),
     ReadKind(
         "mail_auto_replies",
@@ -324,7 +181,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/2/drive",
         ("name", "id", "size", "used_size", "users_count", "expired_at", "is_locked"),
         params={"account_id": "{account}"},
-        derive=_expiry("expired_at"),
+        derive=derive.expiry("expired_at"),
         adds=("expires_in_days",),
     ),
     ReadKind(
@@ -383,7 +240,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/1/products",
         _PRODUCT,
         params={"account_id": "{account}", "service_name": "hosting"},
-        derive=_expiry("expired_at"),
+        derive=derive.expiry("expired_at"),
         adds=("expires_in_days",),
     ),
     ReadKind(
@@ -394,7 +251,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         ("fqdn=main_fqdn", "id", "type=hosting_type", "ssl=ssl_status", "ssl_issuer", "applications"),
         parent="web_hostings",
         source="third-party",
-        derive=_names("applications", "type"),
+        derive=derive.names("applications", "type"),
     ),
     ReadKind(
         "ssl_certificates",
@@ -404,7 +261,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         ("fqdn=main_fqdn", "status", "type", "issuer", "expired_at", "is_valid"),
         parent="web_sites",
         paging="object",
-        derive=_expiry("expired_at"),
+        derive=derive.expiry("expired_at"),
         adds=("expires_in_days",),
         source="third-party",
     ),
@@ -416,7 +273,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         ("name", "disk_used", "permissions"),
         parent="web_hostings",
         source="third-party",
-        derive=_grants("permissions", "user"),
+        derive=derive.grants("permissions", "user"),
     ),
     ReadKind(
         "web_database_users",
@@ -426,7 +283,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         ("name", "permissions", "is_temporary"),
         parent="web_hostings",
         source="third-party",
-        derive=_grants("permissions", "database"),
+        derive=derive.grants("permissions", "database"),
     ),
     ReadKind(
         "web_users",
@@ -445,7 +302,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/1/swiss_backups",
         _PRODUCT,
         params={"account_id": "{account}"},
-        derive=_expiry("expired_at"),
+        derive=derive.expiry("expired_at"),
         adds=("expires_in_days",),
     ),
     ReadKind(
@@ -495,7 +352,7 @@ CATALOGUE: tuple[ReadKind, ...] = (
         "/1/public_clouds",
         _PRODUCT,
         params={"account_id": "{account}"},
-        derive=_expiry("expired_at"),
+        derive=derive.expiry("expired_at"),
         adds=("expires_in_days",),
     ),
     ReadKind(
