@@ -762,3 +762,17 @@ async def test_writes_are_never_shared(api, client):
     route = api.post(RECORDS).mock(return_value=ok({"id": 1}, status=201))
     await asyncio.gather(client.post(RECORDS, json={"a": 1}), client.post(RECORDS, json={"a": 1}))
     assert route.call_count == 2
+
+
+async def test_a_caller_editing_a_shared_answer_does_not_change_another_callers(api, client):
+    # Before: the first caller got the original and could edit it before the second caller copied it.
+    api.get("/1/products").mock(return_value=ok([{"id": 1, "name": "a"}]))
+
+    async def edit() -> list[dict[str, Any]]:
+        rows = await client.get("/1/products")
+        rows[0]["name"] = "edited"
+        return rows
+
+    edited, untouched = await asyncio.gather(edit(), client.get("/1/products"))
+    assert edited == [{"id": 1, "name": "edited"}]
+    assert untouched == [{"id": 1, "name": "a"}]

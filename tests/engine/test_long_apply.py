@@ -6,6 +6,7 @@ and nothing here asserts how long anything took in real time.
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,34 @@ async def test_long_apply_under_a_rate_limit_completes(settings, client_limit, s
         assert refused == []  # the client's own window kept it under the server's: no 429 at all
     else:
         assert refused  # the server was stricter than the client believed; retries carried the apply
+
+
+async def test_concurrent_fetches_of_many_scopes_fill_the_window_without_a_429(tmp_path: Path):
+    # 30 zones, fetched 8 at a time, through a client allowed 10 a minute against a server enforcing 10.
+    state = SandboxState.demo()
+    root = tmp_path / "state"
+    (root / "dns").mkdir(parents=True)
+    shutil.copy(REPO / "state" / "infomaniak.yaml", root / "infomaniak.yaml")
+    template = state.data["zones"]["example.ch"]
+    for index in range(30):
+        zone = f"zone{index:02d}.ch"
+        state.data["zones"][zone] = {**copy.deepcopy(template), "id": 900000 + index, "fqdn": zone}
+        (root / "dns" / f"{zone}.yaml").write_text("www:\n  type: A\n  value: 192.0.2.1\n", encoding="utf-8")
+    settings = load_settings(
+        state_dir=root, sandbox=True, env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")}, cwd=tmp_path
+    )
+    clock = FakeClock()
+    recorder = Recorder(create_app(state, faults=Faults(rate_limit_per_minute=10), clock=clock), clock)
+    limiter = SlidingWindowLimiter(10, clock=clock, sleep=clock.sleep)
+    options = {"limiter": limiter, "clock": clock, "sleep": clock.sleep}
+    transport = httpx.ASGITransport(app=recorder)
+    async with Session(
+        settings, transport=transport, kinds=[get_kind("dns")], client_options=options
+    ) as session:
+        plan = await make_plan(session)
+    assert len(plan.scopes) == 30
+    times = [at for at, _ in recorder.answers]
+    assert [status for _, status in recorder.answers] == [200] * 30
+    assert max_in_window(times) == 10  # every window was filled, never crossed:
+    assert max(times) - min(times) == pytest.approx(120.0)  # 30 requests at 10 a minute: at 0, 60 and 120 s
+    assert limiter.waits > 0
