@@ -52,6 +52,7 @@ class ReadKind:
     adds: tuple[str, ...] = ()
     """Columns ``derive`` computes (shown in the catalogue)."""
     host: Literal["api", "kchat"] = "api"
+    """``kchat``: the list lives on the kChat host of the parent row (and pages the Mattermost way)."""
     source: Source = "spec"
     note: str = ""
 

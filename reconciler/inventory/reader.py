@@ -17,7 +17,8 @@ from typing import Any
 from reconciler.api.client import DEFAULT_BASE_URL
 from reconciler.api.paths import check_scope, segment
 from reconciler.errors import ApiError, SettingsError
-from reconciler.inventory.catalogue import ReadKind, find_read_kind
+from reconciler.inventory.catalogue import find_read_kind
+from reconciler.inventory.model import Detail, ReadKind
 from reconciler.kinds import SENSITIVE_MARK, Kind, RunContext, all_kinds
 
 DEFAULT_LIMIT = 50
@@ -112,7 +113,7 @@ class Reader:
             if scope is not None:
                 raise SettingsError(f"{kind.name} has no scope (it lists the whole account); drop {scope!r}")
             items = await self._fetch(kind, {"account": account}, host=None)
-            return [self._row(kind, raw, account) for raw in items]
+            return [self._row(kind, raw) for raw in items]
         parent = find_read_kind(kind.parent)
         assert parent is not None, f"catalogue: {kind.name} names an unknown parent {kind.parent}"
         parents = await self.rows(parent)
@@ -127,7 +128,7 @@ class Reader:
                 raw = {**raw, "_scope": name, "_parent_id": parent_raw.get(parent.id_field)}
                 if host is not None:
                     raw["_host"] = host
-                found.append(self._row(kind, raw, account))
+                found.append(self._row(kind, raw))
         return found
 
     def _matching(
@@ -155,8 +156,8 @@ class Reader:
         if kind.host == "kchat":
             if host is None:
                 raise SettingsError(f"{kind.name}: no kChat host to read from")
-            url = kchat_base(client.base_url, host) + path
-            items = await self._mattermost(url, params) if kind.paging == "mattermost" else []
+            # kChat is Mattermost: every list there pages the Mattermost way.
+            items = await self._mattermost(kchat_base(client.base_url, host) + path, params)
         elif kind.paging == "page":
             items = await client.get_all(path, params=params or None)
         elif kind.paging == "cursor":
@@ -172,7 +173,7 @@ class Reader:
                 await self._detail(detail, item, values)
         return found
 
-    async def _detail(self, detail: Any, item: Raw, values: Mapping[str, Any]) -> None:
+    async def _detail(self, detail: Detail, item: Raw, values: Mapping[str, Any]) -> None:
         path = _format(detail.path, {**values, **item})
         data = await self.ctx.client.get(path)
         for spec in detail.keep:
@@ -194,7 +195,7 @@ class Reader:
                 return items
         raise ApiError(f"pagination did not end after {MATTERMOST_MAX_PAGES} pages", method="GET", path=url)
 
-    def _row(self, kind: ReadKind, raw: Raw, account: int) -> tuple[Raw, dict[str, Any]]:
+    def _row(self, kind: ReadKind, raw: Raw) -> tuple[Raw, dict[str, Any]]:
         row: dict[str, Any] = {}
         for spec in kind.keep:
             column, _, source = spec.partition("=")
