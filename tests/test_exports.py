@@ -8,9 +8,11 @@ import pytest
 
 PACKAGES = [
     "reconciler.api",
+    "reconciler.audits",
     "reconciler.desired",
     "reconciler.engine",
     "reconciler.errors",
+    "reconciler.inventory",
     "reconciler.kinds",
     "reconciler.mcp",
     "reconciler.sandbox",
