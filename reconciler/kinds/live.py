@@ -43,12 +43,24 @@ def read_live(
         return cast(Model, kept), describe(exc)
 
 
+def unwritable_text(*texts: object) -> str | None:
+    """Why one of ``texts`` cannot be written to a YAML file and read back the same, or None.
+
+    A NEL (U+0085) inside a string comes back from ruamel.yaml as a space: the file would say something else.
+    """
+    for text in texts:
+        if isinstance(text, str) and "\x85" in text:
+            return f"{text[:40]!r} holds a NEL (U+0085) character, which a YAML file cannot keep"
+    return None
+
+
 def checked_name(normalise: Callable[[Any], str], raw: Any) -> tuple[str, str | None]:
     """A live name through the file's name rules: ``(name, None)``, or ``(the name as given, why not)``."""
     try:
-        return normalise(raw), None
+        name = normalise(raw)
     except ValueError as exc:
         return str(raw if raw is not None else "").strip(), str(exc)
+    return name, unwritable_text(name)
 
 
 def join_notes(*notes: str | None) -> str | None:

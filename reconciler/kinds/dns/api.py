@@ -92,7 +92,7 @@ def live_objects(rows: Iterable[Mapping[str, Any]], zone: str) -> list[LiveObjec
                 rtype,
             )
         spec = record_set_from_live(rtype, records)
-        unfit = unwritable(name, rtype)
+        unfit = unwritable(name, rtype, spec.values)
         problems = [unfit] if unfit else set_problems(name, spec, types_at[name])
         objects.append(
             LiveObject(

@@ -374,7 +374,7 @@ def canonical_value(rtype: str, raw: object, *, lenient: bool = False) -> str:
     try:
         return _canonical_value(rtype, raw)
     except ValueError:
-        if lenient and isinstance(raw, str) and raw.strip():
+        if lenient and isinstance(raw, str):
             return raw.strip()
         raise
 

@@ -25,7 +25,7 @@ from reconciler.kinds.dns.records import (
     raw_reason,
     value_to_yaml,
 )
-from reconciler.kinds.live import comment_text
+from reconciler.kinds.live import comment_text, unwritable_text
 from reconciler.kinds.mapping_file import SCHEMA_DIALECT, editable, entries, find_key
 
 DEFAULT_TTL = 3600
@@ -332,10 +332,12 @@ def set_problems(name: str, spec: RecordSet, types_at_name: Iterable[str]) -> li
     return problems
 
 
-def unwritable(name: str, rtype: str) -> str | None:
+def unwritable(name: str, rtype: str, values: Iterable[str] = ()) -> str | None:
     """Why a live record set cannot be written to a zone file at all (its name or type), or None."""
     if rtype in READ_ONLY_TYPES:
         return f"{rtype} records are read-only in the API"
+    if (problem := unwritable_text(*values)) is not None:
+        return problem
     if name == APEX:
         return None
     try:
@@ -361,7 +363,7 @@ def render_zone(objects: Iterable[DesiredObject | LiveObject]) -> dict[str, Any]
     for name in by_name:
         written = []
         for spec in sorted(by_name[name], key=lambda spec: spec.type):
-            reason = unwritable(name, spec.type)
+            reason = unwritable(name, spec.type, spec.values)
             if reason is not None:
                 values = ", ".join(spec.values)
                 left_out.append(f"{name} {spec.type} ({values}) is not written: {reason}")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.kinds.live import join_notes, read_live
+from reconciler.kinds.live import join_notes, read_live, unwritable_text
 from reconciler.kinds.mailbox_security.spec import MailboxSecurity, SmartFiltering, normalize_sender
 
 logger = logging.getLogger(__name__)
@@ -94,8 +94,15 @@ def read_mailbox(row: Mapping[str, Any]) -> tuple[MailboxSecurity, str | None]:
             move_spam=move_spam,
             smart_filtering=SmartFiltering.model_construct(**filtering),
         )
-    odd = [sender for sender in (*spec.authorized_senders, *spec.blocked_senders) if not _sender_ok(sender)]
-    return spec, join_notes(note, f"senders the file rules refuse: {', '.join(odd)}" if odd else None)
+    everyone = [*spec.authorized_senders, *spec.blocked_senders]
+    odd = [sender for sender in everyone if not _sender_ok(sender)]
+    twice = sorted({sender for sender in everyone if everyone.count(sender) > 1})
+    return spec, join_notes(
+        note,
+        f"senders the file rules refuse: {', '.join(odd)}" if odd else None,
+        f"senders listed twice or both authorized and blocked: {', '.join(twice)}" if twice else None,
+        unwritable_text(*everyone, *filtering.values()),
+    )
 
 
 def _sender_ok(sender: str) -> bool:

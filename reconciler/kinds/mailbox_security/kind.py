@@ -19,7 +19,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.live import split_noted, with_notes
+from reconciler.kinds.live import checked_name, join_notes, split_noted, with_notes
 from reconciler.kinds.mail_hosting import mail_domain
 from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, read_mailbox, to_api
 from reconciler.kinds.mailbox_security.spec import (
@@ -28,6 +28,7 @@ from reconciler.kinds.mailbox_security.spec import (
     MailboxSecurity,
     file_schema,
     key,
+    mailbox_address,
     normalize,
     parse_file,
     remove_mailbox,
@@ -184,7 +185,11 @@ class MailboxSecurityKind(KindBase):
                 row = await ctx.client.get(f"{path}/{segment(row['mailbox_name'])}")
             address = str(row.get("mailbox") or f"{row['mailbox_name']}@{domain}").strip().lower()
             spec, native = from_api(row, hosting_id)
-            objects.append(LiveObject(key=(address,), spec=spec, native=native, note=read_mailbox(row)[1]))
+            address, address_note = checked_name(mailbox_address, address)
+            if address_note is None and address.rsplit("@", 1)[1] != domain:
+                address_note = f"{address} is not an address of {domain}"
+            note = join_notes(address_note, read_mailbox(row)[1])
+            objects.append(LiveObject(key=(address,), spec=spec, native=native, note=note))
         return objects
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:

@@ -90,7 +90,13 @@ class TeamsKind(KindBase):
             )
         account = await ctx.require_account_id()
         rows, teams = await team.fetch_teams(ctx, account)
-        return [*teams, *await members.fetch_members(ctx, account, rows)]
+        memberships = await members.fetch_members(ctx, account, rows)
+        # A team the file cannot hold takes its memberships with it: noted too, so never deleted alone.
+        noted = {obj.key[0]: obj.note for obj in teams if obj.note}
+        for obj in memberships:
+            if obj.key[0] in noted and obj.note is None:
+                obj.note = f"its team is kept as the API gave it ({noted[obj.key[0]]})"
+        return [*teams, *memberships]
 
     async def check(
         self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
