@@ -196,6 +196,15 @@ def test_teams_live_values_always_round_trip(teams: list[Any]) -> None:
             {"id": 100 + n, "email": email} for n, email in enumerate(users)
         ]
     answers[f"/1/accounts/{ACCOUNT}/teams"] = listed
+    # The users list with `with=teams`, which the kind reads first: one row per user, with their teams.
+    users_by_email: dict[str, dict[str, Any]] = {}
+    for index, (_, users) in enumerate(teams):
+        for email in users:
+            found = users_by_email.setdefault(
+                email.strip().lower(), {"user_id": 100 + len(users_by_email), "email": email, "teams": []}
+            )
+            found["teams"].append({"id": index + 1})
+    answers[f"/2/accounts/{ACCOUNT}/users"] = list(users_by_email.values())
     round_trip(get_kind("teams"), "teams", answers)
 
 
