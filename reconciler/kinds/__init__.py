@@ -21,6 +21,7 @@ from reconciler.kinds.dns import KIND as DNS
 from reconciler.kinds.domains import KIND as DOMAINS
 from reconciler.kinds.mail_aliases import KIND as MAIL_ALIASES
 from reconciler.kinds.mail_forwarding import KIND as MAIL_FORWARDING
+from reconciler.kinds.mail_preferences import KIND as MAIL_PREFERENCES
 from reconciler.kinds.mailbox_security import KIND as MAILBOX_SECURITY
 from reconciler.kinds.share_links import KIND as SHARE_LINKS
 from reconciler.kinds.tags import KIND as TAGS
@@ -28,7 +29,17 @@ from reconciler.kinds.teams import KIND as TEAMS
 
 REGISTRY: tuple[Kind, ...] = tuple(
     sorted(
-        (DNS, DOMAINS, MAIL_ALIASES, MAIL_FORWARDING, MAILBOX_SECURITY, SHARE_LINKS, TAGS, TEAMS),
+        (
+            DNS,
+            DOMAINS,
+            MAIL_ALIASES,
+            MAIL_FORWARDING,
+            MAIL_PREFERENCES,
+            MAILBOX_SECURITY,
+            SHARE_LINKS,
+            TAGS,
+            TEAMS,
+        ),
         key=lambda kind: kind.apply_order,
     )
 )

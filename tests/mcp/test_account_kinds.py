@@ -48,3 +48,20 @@ async def test_domains_live_get_and_desired_set(server: ReconcilerServer, state_
     assert "ns41.infomaniak.com" in text_of(live) and "dnssec: false" in text_of(live)
     assert not added.is_error and "state/domains/example.ch.yaml" in text_of(added)
     assert (state_dir / "domains" / "example.ch.yaml").read_text() == "dnssec: true\n"
+
+
+async def test_mail_preferences_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
+    async with client(server, "auto") as c:
+        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mail_preferences", "scope": "example.ch"})
+        added = await c.call_tool(
+            ToolName.DESIRED_SET.value,
+            {
+                "kind": "mail_preferences",
+                "scope": "example.ch",
+                "key": "spam_filter",
+                "spec": {"spam_filter": True},
+            },
+        )
+    assert "spam_filter: true" in text_of(live) and "default_permissions:" in text_of(live)
+    assert not added.is_error
+    assert (state_dir / "mail" / "preferences" / "example.ch.yaml").read_text() == "spam_filter: true\n"

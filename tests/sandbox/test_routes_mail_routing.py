@@ -163,3 +163,38 @@ async def test_post_adds_and_deletes_remove_one_or_all(state, client, openapi):
 async def test_put_refuses_bad_bodies_and_changes_nothing(state, client, body, expected):
     assert field_errors(await client.put(f"{MAILBOXES}/sales/forwarding_addresses", json=body)) == expected
     assert stored(state, "sales")["redirection"] == ["crm@partner.example"]
+
+
+# -- preferences (the GET is routes_inventory's) ------------------------------------------------------------
+
+PREFERENCES = "/1/mail_hostings/{mail_hosting_id}/preferences"
+
+
+async def test_preferences_patch_matches_the_spec_and_reads_back(state, client, openapi):
+    request = {
+        "spam_filter_enabled": False,
+        "blocked_senders": ["@Spam.example"],
+        "default_permissions": {"can_manage_redirections": False},
+    }
+    validate_request(openapi, PREFERENCES, "patch", request)
+    body = (await client.patch(f"/1/mail_hostings/{HOSTING}/preferences", json=request)).json()
+    validate(openapi, PREFERENCES, "patch", 200, body)
+    data = (await client.get(f"/1/mail_hostings/{HOSTING}/preferences")).json()["data"]
+    assert (data["spam_filter_enabled"], data["blocked_senders"]) == (False, ["spam.example"])
+    assert data["default_permissions"]["can_manage_redirections"] is False
+    assert data["default_permissions"]["can_access_logs"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"spam_filter_enabled": "no"}, [("spam_filter_enabled", "validation_rule_boolean")]),
+        ({"blocked_senders": ["a b"]}, [("blocked_senders.0", "validation_rule_email")]),
+        ({"spam_filter": True}, [("spam_filter", "validation_rule_prohibited")]),
+        ({"default_permissions": {"can_fly": True}}, [("default_permissions", "validation_rule_array")]),
+    ],
+)
+async def test_preferences_patch_refuses_bad_bodies(state, client, body, expected):
+    before = dict(state.data["inventory"]["mail_preferences"][str(HOSTING)])
+    assert field_errors(await client.patch(f"/1/mail_hostings/{HOSTING}/preferences", json=body)) == expected
+    assert state.data["inventory"]["mail_preferences"][str(HOSTING)] == before
