@@ -17,7 +17,8 @@ def mask_secrets(
     """``value`` with every occurrence of each secret replaced by ``mark``, through dicts and lists.
 
     With ``secret_keys``, a dict value whose key matches (``password``, ``token`` …) is masked whole,
-    whatever it holds. Longer secrets are replaced first so that one containing another is fully masked.
+    whatever it holds but a boolean. Longer secrets are replaced first so that one containing another is
+    fully masked.
     """
     ordered = sorted((s for s in secrets if s), key=len, reverse=True)
 
@@ -29,7 +30,11 @@ def mask_secrets(
         if isinstance(item, dict):
             return {
                 key: mark
-                if secret_keys is not None and secret_keys.search(str(key)) and sub not in (None, "")
+                # A flag is no secret: `can_change_password: true` is a permission, kept as it is.
+                if secret_keys is not None
+                and secret_keys.search(str(key))
+                and sub not in (None, "")
+                and not isinstance(sub, bool)
                 else walk(sub)
                 for key, sub in item.items()
             }

@@ -122,3 +122,10 @@ def test_concurrent_writers_keep_one_chain(tmp_path: Path, writers: int) -> None
     report = verify_chain(path)
     assert report.ok, report.problems
     assert report.entries == writers * 25
+
+
+def test_a_secret_key_is_masked_but_a_permission_flag_with_that_word_is_kept(tmp_path: Path) -> None:
+    # mail_settings' default_permissions has `can_change_password`: undo needs the flag back as written.
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    entry = audit.write("applied", before={"password": "hunter2-long", "can_change_password": False})
+    assert entry["before"] == {"password": "(sensitive)", "can_change_password": False}

@@ -126,9 +126,7 @@ async def ik_live_get(
 ) -> str:
     """Live state of any kind (ik_catalog lists them). Managed: a scope as YAML in its file's shape, or
     the scopes. Read-only: rows (all scopes if omitted)."""
-    # A managed kind answers in its file's shape even where a read-only kind shares its name
-    # (mail_preferences): the model then reads what it would write.
-    if find_read_kind(kind) is not None and kind not in {known.name for known in all_kinds()}:
+    if find_read_kind(kind) is not None:
         text = await inventory.rows_text(app_of(ctx), kind, scope, offset=offset, limit=limit)
         return clip(text, "use a smaller limit or a scope")
     text = await live.live_yaml(app_of(ctx), kind, scope)

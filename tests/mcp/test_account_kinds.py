@@ -50,13 +50,13 @@ async def test_domains_live_get_and_desired_set(server: ReconcilerServer, state_
     assert (state_dir / "domains" / "example.ch.yaml").read_text() == "dnssec: true\n"
 
 
-async def test_mail_preferences_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
+async def test_mail_settings_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
     async with client(server, "auto") as c:
-        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mail_preferences", "scope": "example.ch"})
+        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mail_settings", "scope": "example.ch"})
         added = await c.call_tool(
             ToolName.DESIRED_SET.value,
             {
-                "kind": "mail_preferences",
+                "kind": "mail_settings",
                 "scope": "example.ch",
                 "key": "spam_filter",
                 "spec": {"spam_filter": True},
@@ -64,4 +64,4 @@ async def test_mail_preferences_live_get_and_desired_set(server: ReconcilerServe
         )
     assert "spam_filter: true" in text_of(live) and "default_permissions:" in text_of(live)
     assert not added.is_error
-    assert (state_dir / "mail" / "preferences" / "example.ch.yaml").read_text() == "spam_filter: true\n"
+    assert (state_dir / "mail" / "settings" / "example.ch.yaml").read_text() == "spam_filter: true\n"

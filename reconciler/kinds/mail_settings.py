@@ -1,6 +1,6 @@
-"""The mail_preferences kind: a mail hosting's service-level settings, one file per mail hosting.
+"""The mail_settings kind: a mail hosting's service-level settings, one file per mail hosting.
 
-``state/mail/preferences/<domain>.yaml`` holds the settings that apply to every mailbox of the hosting
+``state/mail/settings/<domain>.yaml`` holds the settings that apply to every mailbox of the hosting
 (docs/format-mail.md)::
 
     spam_filter: true
@@ -11,7 +11,7 @@
     default_permissions: {can_manage_redirections: false}
 
 Each setting is one resource (key ``("spam_filter",)`` ...), so a plan shows
-``mail_preferences/example.ch/spam_filter``; a setting left out of the file is not managed. The sender
+``mail_settings/example.ch/spam_filter``; a setting left out of the file is not managed. The sender
 lists here are the hosting's own (the documented alternative to per-mailbox lists).
 
 Live side (``mail.json``): ``GET /1/mail_hostings/{id}/preferences`` (one call), ``PATCH`` of the changed
@@ -47,8 +47,8 @@ from reconciler.kinds.mail_hosting import (
 from reconciler.kinds.mailbox_security.spec import Sender
 from reconciler.kinds.mapping_file import SCHEMA_DIALECT
 
-KIND_NAME = "mail_preferences"
-FILES = mail_files("preferences")
+KIND_NAME = "mail_settings"
+FILES = mail_files("settings")
 
 FLAGS = {
     "spam_filter": "spam_filter_enabled",
@@ -116,7 +116,7 @@ class MailPreference(SpecModel):
 
 def _spec(spec: SpecModel) -> MailPreference:
     if not isinstance(spec, MailPreference):
-        raise TypeError(f"not a mail_preferences spec: {type(spec).__name__}")
+        raise TypeError(f"not a mail_settings spec: {type(spec).__name__}")
     return spec
 
 
@@ -132,7 +132,7 @@ def normalize(spec: SpecModel) -> dict[str, Any]:
         if isinstance(value, DefaultPermissions):
             return {name: value.model_dump()}
         return {name: bool(value)}
-    raise ValueError("a mail_preferences entry sets one setting")
+    raise ValueError("a mail_settings entry sets one setting")
 
 
 def from_api(data: Mapping[str, Any]) -> list[tuple[str, MailPreference]]:
@@ -207,13 +207,13 @@ def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
     return objects
 
 
-class MailPreferencesKind(KindBase):
+class MailSettingsKind(KindBase):
     """Service-level settings of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
     directory: ClassVar[str] = MAIL_DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = MailPreference
-    apply_order: ClassVar[int] = 38
+    apply_order: ClassVar[int] = 46
     files: ClassVar[FileLayout] = FILES
 
     # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
@@ -225,7 +225,7 @@ class MailPreferencesKind(KindBase):
         properties = entry["properties"]
         schema: dict[str, Any] = {
             "$schema": SCHEMA_DIALECT,
-            "title": "Mail hosting preferences (state/mail/preferences/<domain>.yaml)",
+            "title": "Mail hosting preferences (state/mail/settings/<domain>.yaml)",
             "description": "Settings of every mailbox of the hosting; a setting left out is not managed. "
             "See docs/format-mail.md.",
             "type": ["object", "null"],
@@ -259,7 +259,7 @@ class MailPreferencesKind(KindBase):
     def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
         if not isinstance(entry, Mapping) or set(entry) != {key[0]}:
             raise ValueError(
-                f"a mail_preferences entry is a mapping with one field, {key[0]} (docs/format-mail.md)"
+                f"a mail_settings entry is a mapping with one field, {key[0]} (docs/format-mail.md)"
             )
         if document is None:
             document = {}
@@ -322,11 +322,11 @@ class MailPreferencesKind(KindBase):
         await self.create(ctx, scope, desired)
 
     async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
-        raise RuntimeError(f"mail_preferences never deletes a setting ({scope} {live.key[0]})")
+        raise RuntimeError(f"mail_settings never deletes a setting ({scope} {live.key[0]})")
 
 
 def _path(hosting: int) -> str:
     return f"/1/mail_hostings/{segment(hosting)}/preferences"
 
 
-KIND = MailPreferencesKind()
+KIND = MailSettingsKind()

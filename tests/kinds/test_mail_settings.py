@@ -1,4 +1,4 @@
-"""The mail_preferences kind: one resource per setting, live side on the simulator, plan → apply → import."""
+"""The mail_settings kind: one resource per setting, live side on the simulator, plan → apply → import."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from reconciler.desired.yamlio import dump_yaml, load_yaml_text
 from reconciler.errors import ApiRejected
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import DesiredObject, Kind
-from reconciler.kinds.mail_preferences import KIND, MailPreference, to_api
+from reconciler.kinds.mail_settings import KIND, MailPreference, to_api
 from tests.kinds.helpers import (
     REPO,
     context,
@@ -25,7 +25,7 @@ from tests.kinds.helpers import (
 )
 
 HOSTING = 2300101
-FILE = "state/mail/preferences/example.ch.yaml"
+FILE = "state/mail/settings/example.ch.yaml"
 PATH = f"/1/mail_hostings/{HOSTING}/preferences"
 
 pytestmark = pytest.mark.anyio
@@ -41,9 +41,9 @@ def stored(sandbox: Any) -> dict[str, Any]:
 
 
 def test_registered_in_the_mail_folder(tmp_path):
-    assert isinstance(KIND, Kind) and KIND in all_kinds() and get_kind("mail_preferences") is KIND
-    write_state(tmp_path, {"mail/example.ch.yaml": "{}\n", "mail/preferences/example.ch.yaml": "{}\n"})
-    assert KIND.scope_files(tmp_path) == {"example.ch": tmp_path / "mail" / "preferences" / "example.ch.yaml"}
+    assert isinstance(KIND, Kind) and KIND in all_kinds() and get_kind("mail_settings") is KIND
+    write_state(tmp_path, {"mail/example.ch.yaml": "{}\n", "mail/settings/example.ch.yaml": "{}\n"})
+    assert KIND.scope_files(tmp_path) == {"example.ch": tmp_path / "mail" / "settings" / "example.ch.yaml"}
 
 
 def test_each_setting_is_one_entry_and_lists_are_sets():
@@ -130,9 +130,9 @@ def test_risks_in_plain_words():
 
 
 async def test_plan_apply_converges_with_the_committed_file(tmp_path, sandbox):
-    write_state(tmp_path / "state", {"mail/preferences/example.ch.yaml": (REPO / FILE).read_text()})
-    first, report, second = await engine_run(tmp_path, sandbox, ["mail_preferences"])
-    assert lines(first, "mail_preferences") == [
+    write_state(tmp_path / "state", {"mail/settings/example.ch.yaml": (REPO / FILE).read_text()})
+    first, report, second = await engine_run(tmp_path, sandbox, ["mail_settings"])
+    assert lines(first, "mail_settings") == [
         "update blocked_senders",
         "update default_permissions",
         "update promotion_filter",
@@ -145,8 +145,8 @@ async def test_import_writes_a_file_that_plans_to_zero_changes(tmp_path, sandbox
     monkeypatch.chdir(tmp_path)
     ctx, _ = context(sandbox)
     document = KIND.render(await KIND.fetch(ctx, "example.ch"), "example.ch")
-    write_state(tmp_path / "state", {"mail/preferences/example.ch.yaml": dump_yaml(document)})
-    assert (await plan_once(tmp_path, sandbox, ["mail_preferences"])).changes == []
+    write_state(tmp_path / "state", {"mail/settings/example.ch.yaml": dump_yaml(document)})
+    assert (await plan_once(tmp_path, sandbox, ["mail_settings"])).changes == []
 
 
 def test_the_committed_state_file_matches_the_json_schema():
