@@ -36,6 +36,7 @@ class PlanResult(BaseModel):
 class ApplyResult(BaseModel):
     plan_hash: str
     approval: str
+    apply_id: str = Field("", description="Names this apply in the audit log; `infomaniak-gitops undo ID`.")
     applied: list[str]
     remaining: list[str] = Field(
         description="Changes the verification plan still shows; empty when converged."

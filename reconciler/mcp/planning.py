@@ -249,6 +249,7 @@ async def apply_registered(app: McpApp, item: Registration, channel: Channel) ->
     return ApplyResult(
         plan_hash=report.plan_hash,
         approval=report.approval,
+        apply_id=report.apply_id,
         applied=report.applied,
         remaining=report.remaining,
     )

@@ -326,7 +326,9 @@ async def ik_apply(
         after = "Next: ik_plan to see what remains."
     else:
         after = "Verified: live state matches the desired files."
-    head = f"Applied {len(result.applied)} change(s) (approval: {result.approval}):\n"
+    head = (
+        f"Applied {len(result.applied)} change(s) (apply {result.apply_id}, approval: {result.approval}):\n"
+    )
     body = clip("\n".join(lines), NARROW[ToolName.APPLY], limit=MAX_RESULT // 2 - 400)
     return CallToolResult(
         content=[TextContent(type="text", text=head + untrusted(body) + after + "\n")],

@@ -72,3 +72,11 @@ async def test_ik_plan_names_an_apply_that_was_killed(app: McpApp) -> None:
     assert "apply 20260101T000000Z-abcdef was interrupted after 1 of 3 changes" in result.text
     assert "outcome unknown (the answer was lost): update dns/example.ch/www CNAME" in result.text
     assert "not started: delete dns/example.ch/app A" in result.text
+
+
+async def test_a_successful_apply_names_its_apply_id_for_undo(app: McpApp) -> None:
+    result = await plan_and_register(app, [], can_elicit=True)
+    assert result.plan_hash is not None
+    applied = await apply_registered(app, app.store.require(result.plan_hash), Channel.ELICITATION)
+    attempts = [e for e in app.audit().entries() if e["event"] == "apply_attempt"]
+    assert applied.apply_id and attempts[-1]["apply_id"] == applied.apply_id
