@@ -1,4 +1,4 @@
-"""Shared fixtures: async tests run on asyncio through anyio's pytest plugin; property tests are repeatable."""
+"""Shared fixtures: async tests run on asyncio (anyio's pytest plugin); property tests are repeatable."""
 
 from __future__ import annotations
 
