@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.inventory import DEFAULT_LIMIT, Reader, ReadResult, find_read_kind, read_live
+from reconciler.inventory import Reader, ReadResult, find_read_kind, read_live
 from reconciler.kinds import RunContext, get_kind
 from reconciler.kinds.mapping_file import shown
 
@@ -143,7 +143,6 @@ class AuditReport:
 
 
 __all__ = [
-    "DEFAULT_LIMIT",
     "Audit",
     "AuditContext",
     "AuditReport",

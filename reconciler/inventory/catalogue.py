@@ -397,11 +397,6 @@ CATALOGUE: tuple[ReadKind, ...] = (
 )
 
 
-def read_kinds() -> tuple[ReadKind, ...]:
-    """Every read-only kind, grouped by product."""
-    return CATALOGUE
-
-
 def get_read_kind(name: str) -> ReadKind:
     for kind in CATALOGUE:
         if kind.name == name:
@@ -422,5 +417,4 @@ __all__ = [
     "days_until",
     "find_read_kind",
     "get_read_kind",
-    "read_kinds",
 ]

@@ -108,7 +108,7 @@ class Reader:
         return self._cache[cache_key]
 
     async def _read(self, kind: ReadKind, scope: str | None) -> list[tuple[Raw, dict[str, Any]]]:
-        account = await self._account()
+        account = await self.ctx.require_account_id()
         if kind.parent is None:
             if scope is not None:
                 raise SettingsError(f"{kind.name} has no scope (it lists the whole account); drop {scope!r}")
@@ -205,9 +205,6 @@ class Reader:
         if kind.derive is not None:
             kind.derive(raw, row, self.now)
         return raw, {name: value for name, value in row.items() if not name.startswith("_")}
-
-    async def _account(self) -> int:
-        return await self.ctx.require_account_id()
 
 
 # -- one function for every front -----------------------------------------------------------------------
