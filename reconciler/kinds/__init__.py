@@ -21,6 +21,7 @@ from reconciler.kinds.dns import KIND as DNS
 from reconciler.kinds.domains import KIND as DOMAINS
 from reconciler.kinds.mail_aliases import KIND as MAIL_ALIASES
 from reconciler.kinds.mail_forwarding import KIND as MAIL_FORWARDING
+from reconciler.kinds.mail_redirects import KIND as MAIL_REDIRECTS
 from reconciler.kinds.mail_settings import KIND as MAIL_SETTINGS
 from reconciler.kinds.mailbox_security import KIND as MAILBOX_SECURITY
 from reconciler.kinds.share_links import KIND as SHARE_LINKS
@@ -34,6 +35,7 @@ REGISTRY: tuple[Kind, ...] = tuple(
             DOMAINS,
             MAIL_ALIASES,
             MAIL_FORWARDING,
+            MAIL_REDIRECTS,
             MAIL_SETTINGS,
             MAILBOX_SECURITY,
             SHARE_LINKS,

@@ -65,3 +65,13 @@ async def test_mail_settings_live_get_and_desired_set(server: ReconcilerServer, 
     assert "spam_filter: true" in text_of(live) and "default_permissions:" in text_of(live)
     assert not added.is_error
     assert (state_dir / "mail" / "settings" / "example.ch.yaml").read_text() == "spam_filter: true\n"
+
+
+async def test_mail_redirects_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
+    args = {"kind": "mail_redirects", "scope": "example.ch", "key": "jobs@example.ch"}
+    async with client(server, "auto") as c:
+        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "mail_redirects", "scope": "example.ch"})
+        added = await c.call_tool(ToolName.DESIRED_SET.value, {**args, "spec": {"to": ["hr@example.ch"]}})
+    assert "team@example.ch:" in text_of(live) and "alice.martin@example.ch" in text_of(live)
+    assert not added.is_error
+    assert "hr@example.ch" in (state_dir / "mail" / "redirects" / "example.ch.yaml").read_text()

@@ -198,3 +198,49 @@ async def test_preferences_patch_refuses_bad_bodies(state, client, body, expecte
     before = dict(state.data["inventory"]["mail_preferences"][str(HOSTING)])
     assert field_errors(await client.patch(f"/1/mail_hostings/{HOSTING}/preferences", json=body)) == expected
     assert state.data["inventory"]["mail_preferences"][str(HOSTING)] == before
+
+
+# -- redirections (the list is routes_inventory's) -----------------------------------------------------------
+
+REDIRECTIONS = "/1/mail_hostings/{mail_hosting_id}/redirections"
+
+
+async def test_redirection_writes_match_the_spec_and_read_back_in_the_list(state, client, openapi):
+    request = {"name": "jobs", "targets": ["HR@example.ch"]}
+    validate_request(openapi, REDIRECTIONS, "post", request)
+    created = await client.post(f"/1/mail_hostings/{HOSTING}/redirections", json=request)
+    validate(openapi, REDIRECTIONS, "post", 201, created.json())
+    identifier = created.json()["data"]
+    shown = (await client.get(f"/1/mail_hostings/{HOSTING}/redirections/{identifier}")).json()
+    validate(openapi, f"{REDIRECTIONS}/{{redirection_id}}", "get", 200, shown)
+    assert (shown["data"]["address"]["address"], shown["data"]["targets"][0]["state"]) == (
+        "jobs@example.ch",
+        "pending",
+    )
+    update = {"targets": ["hr@example.ch", "ceo@example.ch"]}
+    validate_request(openapi, f"{REDIRECTIONS}/{{redirection_id}}", "put", update)
+    updated = (await client.put(f"/1/mail_hostings/{HOSTING}/redirections/{identifier}", json=update)).json()
+    validate(openapi, f"{REDIRECTIONS}/{{redirection_id}}", "put", 200, updated)
+    listed = (await client.get(f"/1/mail_hostings/{HOSTING}/redirections")).json()
+    validate(openapi, REDIRECTIONS, "get", 200, listed)
+    jobs = next(r for r in listed["data"] if r["id"] == identifier)
+    assert [t["address"] for t in jobs["targets"]] == ["hr@example.ch", "ceo@example.ch"]
+    deleted = (await client.delete(f"/1/mail_hostings/{HOSTING}/redirections/{identifier}")).json()
+    validate(openapi, f"{REDIRECTIONS}/{{redirection_id}}", "delete", 200, deleted)
+    assert (await client.get(f"/1/mail_hostings/{HOSTING}/redirections/{identifier}")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"name": "info", "targets": ["a@x.example"]}, [("name", "validation_rule_unique")]),
+        ({"name": "help", "targets": ["a@x.example"]}, [("name", "validation_rule_unique")]),
+        ({"name": "a b", "targets": ["a@x.example"]}, [("name", "validation_rule_regex")]),
+        ({"name": "x", "targets": []}, [("targets", "validation_rule_between")]),
+        ({"name": "x", "targets": ["nope"]}, [("targets.0", "validation_rule_email")]),
+    ],
+)
+async def test_redirection_create_refuses_bad_bodies(state, client, body, expected):
+    before = len(state.data["inventory"]["mail_redirections"][str(HOSTING)])
+    assert field_errors(await client.post(f"/1/mail_hostings/{HOSTING}/redirections", json=body)) == expected
+    assert len(state.data["inventory"]["mail_redirections"][str(HOSTING)]) == before
