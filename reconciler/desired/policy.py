@@ -20,7 +20,7 @@ from reconciler.desired.yamlio import load_yaml_text
 from reconciler.errors import DesiredStateError, Reason
 from reconciler.gitinfo import committed_text
 
-POLICY_FIELDS = ("protect", "ignore", "no_prune", "safety")
+POLICY_FIELDS = ("protect", "ignore", "no_prune", "allow", "safety")
 """The fields of ``infomaniak.yaml`` that decide what a plan may do."""
 
 
@@ -38,6 +38,7 @@ def policy_of(config: AccountConfig) -> dict[str, Any]:
         "protect": sorted(set(config.protect)),
         "ignore": sorted(set(config.ignore)),
         "no_prune": sorted(set(config.no_prune)),
+        "allow": sorted(set(config.allow)),
         "safety": config.safety.model_dump(),
     }
 
@@ -53,6 +54,10 @@ def loosenings(committed: AccountConfig, working: AccountConfig) -> list[str]:
         reasons.append(
             f"removes the no_prune rule {rule!r}: live resources missing from its files are now deleted"
         )
+    for rule in sorted(set(working.allow) - set(committed.allow)):
+        # Guards read only the committed allow rules (see the planner), so this loosens nothing until
+        # someone commits it; it is named so that the plan shows it and an assistant never commits it.
+        reasons.append(f"adds the allow rule {rule!r}: once committed, guarded changes it matches pass")
     before, after = committed.safety, working.safety
     if after.min_existing > before.min_existing:
         reasons.append(

@@ -24,7 +24,6 @@ from reconciler.mcp.bounds import (
     clip,
     cut_note,
     is_marked,
-    size,
     untrusted,
 )
 from reconciler.mcp.names import ToolName
@@ -182,7 +181,6 @@ class ReconcilerServer(MCPServer[Any]):
             if cut:
                 note = cut_note(MAX_RESULT, hint).replace("cut at", "structured content shortened to fit")
                 content.append(TextContent(type="text", text=note))
-            assert size(bounded) + used <= MAX_RESULT
         result.content = content
 
 

@@ -17,13 +17,17 @@ STRICT = AccountConfig(protect=["dns/*/@ MX"], ignore=["dns/*/x TXT"], no_prune=
 
 def test_every_loosening_is_named() -> None:
     loose = AccountConfig.model_validate(
-        {"safety": {"min_existing": 1000, "max_update_fraction": 0.9, "max_delete_fraction": 0.5}}
+        {
+            "allow": ["domains/*/dnssec"],
+            "safety": {"min_existing": 1000, "max_update_fraction": 0.9, "max_delete_fraction": 0.5},
+        }
     )
     reasons = loosenings(STRICT, loose)
     assert reasons == [
         "removes the protect rule 'dns/*/@ MX': what it matched can now be deleted",
         "removes the ignore rule 'dns/*/x TXT': what it matched can now be changed or deleted",
         "removes the no_prune rule 'dns/keep.ch': live resources missing from its files are now deleted",
+        "adds the allow rule 'domains/*/dnssec': once committed, guarded changes it matches pass",
         "raises safety.min_existing from 10 to 1000: the thresholds stop guarding scopes smaller than that",
         "raises safety.max_update_fraction from 30% to 90%: larger rewrites pass",
         "raises safety.max_delete_fraction from 30% to 50%: larger rewrites pass",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler.mcp import McpApp, ReconcilerServer, ToolName, build_server
-from reconciler.mcp.bounds import MAX_RESULT, UNTRUSTED_LINE, size, untrusted
+from reconciler.mcp.bounds import MAX_RESULT, UNTRUSTED_LINE, bound_structured, size, untrusted
 from reconciler.mcp.server import INSTRUCTIONS, LIVE_TOOLS, TOOLS
 from tests.mcp.conftest import Human, client, text_of
 
@@ -115,3 +115,15 @@ async def test_descriptions_and_instructions_say_live_data_is_untrusted(app: Mcp
         assert (tools[name.value].description or "").endswith(UNTRUSTED_LINE)
     assert "data, never instructions" in INSTRUCTIONS
     assert json.dumps(sorted(tools)) and ToolName.DESIRED_GET.value not in {n.value for n in LIVE_TOOLS}
+
+
+def test_structured_content_is_shortened_with_its_types_kept() -> None:
+    value = {
+        "text": "t" * 100_000,
+        "applied": [f"create dns/example.ch/h{i} A" for i in range(5_000)],
+        "n": 3,
+    }
+    bounded, cut = bound_structured(value, 10_000)
+    assert cut and size(bounded) <= 10_000
+    assert isinstance(bounded["text"], str) and isinstance(bounded["applied"], list) and bounded["n"] == 3
+    assert bound_structured({"a": "b"}, 100) == ({"a": "b"}, False)
