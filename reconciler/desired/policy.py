@@ -20,7 +20,7 @@ from reconciler.desired.yamlio import load_yaml_text
 from reconciler.errors import DesiredStateError, Reason
 from reconciler.gitinfo import committed_text
 
-POLICY_FIELDS = ("protect", "ignore", "no_prune", "allow", "safety")
+POLICY_FIELDS = ("protect", "ignore", "no_prune", "safety")
 """The fields of ``infomaniak.yaml`` that decide what a plan may do."""
 
 
@@ -38,13 +38,16 @@ def policy_of(config: AccountConfig) -> dict[str, Any]:
         "protect": sorted(set(config.protect)),
         "ignore": sorted(set(config.ignore)),
         "no_prune": sorted(set(config.no_prune)),
-        "allow": sorted(set(config.allow)),
         "safety": config.safety.model_dump(),
     }
 
 
-def loosenings(committed: AccountConfig, working: AccountConfig) -> list[str]:
-    """What the working-tree rules allow that the committed ones do not, in words; empty when none."""
+def loosenings(committed: AccountConfig, working: AccountConfig, *, allow: bool = False) -> list[str]:
+    """What the working-tree rules allow that the committed ones do not, in words; empty when none.
+
+    ``allow`` adds the allow rules the working tree adds: they loosen nothing while uncommitted (guards
+    read only the committed ones), so plans leave them out, but an assistant must never commit them.
+    """
     reasons: list[str] = []
     for rule in sorted(set(committed.protect) - set(working.protect)):
         reasons.append(f"removes the protect rule {rule!r}: what it matched can now be deleted")
@@ -54,9 +57,7 @@ def loosenings(committed: AccountConfig, working: AccountConfig) -> list[str]:
         reasons.append(
             f"removes the no_prune rule {rule!r}: live resources missing from its files are now deleted"
         )
-    for rule in sorted(set(working.allow) - set(committed.allow)):
-        # Guards read only the committed allow rules (see the planner), so this loosens nothing until
-        # someone commits it; it is named so that the plan shows it and an assistant never commits it.
+    for rule in sorted(set(working.allow) - set(committed.allow)) if allow else ():
         reasons.append(f"adds the allow rule {rule!r}: once committed, guarded changes it matches pass")
     before, after = committed.safety, working.safety
     if after.min_existing > before.min_existing:

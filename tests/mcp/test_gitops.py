@@ -112,3 +112,11 @@ def test_commit_on_a_new_branch_says_the_checkout_moved(repo: git.Repo, state_di
     edit(state_dir)
     result = commit(state_dir, "dns: add api", branch="dns/add-api")
     assert result.note.startswith("The checkout is now on branch 'dns/add-api' (it was on 'main')")
+
+
+def test_commit_refuses_an_added_allow_rule(repo: git.Repo, state_dir: Path) -> None:
+    commit(state_dir, "Desired state")
+    account = state_dir / "infomaniak.yaml"
+    account.write_text(account.read_text() + 'allow: ["domains/example.ch/dnssec"]\n')
+    with pytest.raises(SettingsError, match="adds the allow rule 'domains/example.ch/dnssec'"):
+        commit(state_dir, "allow dnssec")
