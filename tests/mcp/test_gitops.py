@@ -118,5 +118,5 @@ def test_commit_refuses_an_added_allow_rule(repo: git.Repo, state_dir: Path) -> 
     commit(state_dir, "Desired state")
     account = state_dir / "infomaniak.yaml"
     account.write_text(account.read_text() + 'allow: ["domains/example.ch/dnssec"]\n')
-    with pytest.raises(SettingsError, match="adds the allow rule 'domains/example.ch/dnssec'"):
+    with pytest.raises(SettingsError, match=r"adds the allow rule 'domains/example\.ch/dnssec'"):
         commit(state_dir, "allow dnssec")
