@@ -93,8 +93,8 @@ class Committed:
     commit: str | None
 
 
-def committed_text(file: Path) -> Committed:
-    """The text of ``file`` as committed at HEAD of the repository around it.
+def committed_text(file: Path, *, ref: str = "HEAD") -> Committed:
+    """The text of ``file`` as committed at ``ref`` (HEAD by default) of the repository around it.
 
     Outside a repository, or before the first commit, nothing is committed: ``Committed(None, None)``.
     Inside a directory written by :func:`exported_state`, the file itself is the committed version.
@@ -108,10 +108,20 @@ def committed_text(file: Path) -> Committed:
     if repo is None:
         return Committed(None, None)
     try:
-        try:
-            commit = repo.head.commit
-        except ValueError:
-            return Committed(None, None)
+        if ref == "HEAD":
+            try:
+                commit = repo.head.commit
+            except ValueError:
+                return Committed(None, None)
+        else:
+            try:
+                commit = repo.commit(ref)
+            except (git.BadName, git.BadObject, ValueError) as exc:
+                # Failing open (the working tree's rules) would let a pull request loosen its own bar.
+                raise SettingsError(
+                    f"the policy base {ref!r} is not a commit of the repository at {repo.working_tree_dir}\n"
+                    "  fetch it first (CI: `git fetch --depth=1 origin <sha>`) or unset INFOMANIAK_POLICY_BASE"
+                ) from exc
         relative = _relative(repo, file)
         try:
             blob = commit.tree / relative

@@ -23,6 +23,7 @@ BUDGET_ENV = "INFOMANIAK_RETRY_BUDGET"
 PAGE_SIZE_ENV = "INFOMANIAK_PAGE_SIZE"
 SANDBOX_ENV = "INFOMANIAK_SANDBOX"
 LOCK_DIR_ENV = "INFOMANIAK_GITOPS_LOCK_DIR"
+POLICY_BASE_ENV = "INFOMANIAK_POLICY_BASE"
 
 # What a token needs for every kind: DNS zones, account teams/tags/users/products, mail hostings, kDrive.
 REQUIRED_SCOPES = "dns:read dns:write domain accounts mail drive"
@@ -50,6 +51,9 @@ class Settings:
     page_size: int = DEFAULT_PAGE_SIZE
     lock_dir: Path | None = None
     """Folder of the per-account locks; None means the user-level default (engine/lock.py)."""
+    policy_base: str = "HEAD"
+    """The git revision whose committed rules are in force. CI sets the pull request's base: the PR's own
+    commits must not be the baseline their loosening is measured against."""
 
     @property
     def sandbox_file(self) -> Path:
@@ -121,6 +125,7 @@ def load_settings(
         retry_budget=budget,
         page_size=page_size,
         lock_dir=Path(environ[LOCK_DIR_ENV]) if environ.get(LOCK_DIR_ENV) else None,
+        policy_base=(environ.get(POLICY_BASE_ENV) or "").strip() or "HEAD",
     )
 
 

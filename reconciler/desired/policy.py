@@ -87,17 +87,17 @@ def parse_committed(text: str, *, file: str) -> AccountConfig:
         ) from exc
 
 
-def committed_baseline(root: Path) -> PolicyBaseline:
-    """The rules committed at HEAD for the state directory ``root``.
+def committed_baseline(root: Path, *, ref: str = "HEAD") -> PolicyBaseline:
+    """The rules committed at ``ref`` (HEAD, or a pull request's base in CI) for the state directory ``root``.
 
     With no committed ``infomaniak.yaml`` (no repository, no commit, or a file never committed) the
     baseline is the built-in defaults: a file nobody committed cannot loosen them without the plan saying so.
     """
-    committed = committed_text(root / CONFIG_FILE)
+    committed = committed_text(root / CONFIG_FILE, ref=ref)
     if committed.text is None:
         where = "not committed" if committed.commit else "not in a git commit"
         return PolicyBaseline(AccountConfig(), f"the built-in defaults ({CONFIG_FILE} is {where})")
-    shown = f"{CONFIG_FILE} at {committed.commit[:12] if committed.commit else 'HEAD'}"
+    shown = f"{CONFIG_FILE} at {committed.commit[:12] if committed.commit else ref}"
     return PolicyBaseline(parse_committed(committed.text, file=shown), f"commit {shown}")
 
 

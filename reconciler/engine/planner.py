@@ -217,7 +217,7 @@ def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:
     """Load (and validate) the desired state the targets select, with the committed rules as baseline."""
     root = session.settings.state_dir
     desired = load_desired(root, session.kinds, selected=_selection(targets))
-    desired.baseline = committed_baseline(root)
+    desired.baseline = committed_baseline(root, ref=session.settings.policy_base)
     return desired
 
 

@@ -93,6 +93,8 @@ class Runner:
             "COMMENT_AUTHOR": BOT,
             "PR_NUMBER": "",
             "PLAN_HASH": "",
+            "POLICY_BASE": "",
+            "PUSH_BEFORE": "",
             "RUN_URL": "https://github.invalid/acme/dns-config/actions/runs/1",
         }
         done = subprocess.run(
@@ -194,4 +196,40 @@ def test_explicit_plan_hash_is_validated(flow: Flow, runner: Runner) -> None:
     assert result.code == 1
     assert "is not a plan hash" in result.err
     assert runner.gh()["calls"] == []  # the given hash is used as is: no lookup
+    assert flow.live_targets(".", "A") == ["203.0.113.10"]
+
+
+def test_a_pull_request_loosening_the_rules_is_planned_as_a_policy_change_and_applies_on_merge(
+    flow: Flow, runner: Runner
+) -> None:
+    base = str(flow.repo.head.commit.hexsha)
+    flow.repo.git.checkout("-b", "loosen")
+    (flow.root / "state" / "infomaniak.yaml").write_text("safety:\n  max_delete_fraction: 1.0\n")
+    flow.edit_zone("203.0.113.10", "203.0.113.99")
+    flow.commit_all("Allow large deletes")
+
+    # Measured against its own commit the loosening would be invisible; against the base it is the
+    # first, risky change of the comment.
+    planned = runner.run("plan", PR_NUMBER="21", POLICY_BASE=base)
+    assert planned.code == 0, planned.err
+    body = runner.gh()["comments"]["21"][0]["body"]
+    assert "max_delete_fraction from 30% to 100%" in body
+    assert body.index("policy") < body.index("203.0.113.99")
+
+    flow.repo.git.checkout("main")
+    flow.repo.git.merge("--no-ff", "loosen", "-m", "Merge pull request #21")
+    runner.merged(str(flow.repo.head.commit.hexsha), 21)
+    applied = runner.run("apply", PUSH_BEFORE=base)
+    assert applied.code == 0, applied.err
+    assert applied.outputs["plan-hash"] == planned.outputs["plan-hash"]
+    assert flow.live_targets(".", "A") == ["203.0.113.99"]
+
+
+def test_an_unknown_policy_base_fails_closed(flow: Flow, runner: Runner) -> None:
+    flow.edit_zone("203.0.113.10", "203.0.113.99")
+    flow.commit_all("change")
+    result = runner.run("plan", PR_NUMBER="22", POLICY_BASE="f" * 40)
+    assert result.code == 1
+    assert f"cannot fetch the pull request's base {'f' * 40}" in result.out
+    assert runner.gh()["comments"] == {}  # no plan comment without the rules in force
     assert flow.live_targets(".", "A") == ["203.0.113.10"]

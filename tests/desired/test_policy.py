@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.desired import AccountConfig
 from reconciler.desired.policy import committed_baseline, loosenings, policy_of
-from reconciler.errors import DesiredStateError
+from reconciler.errors import DesiredStateError, SettingsError
 from reconciler.gitinfo import exported_state
 
 STRICT = AccountConfig(protect=["dns/*/@ MX"], ignore=["dns/*/x TXT"], no_prune=["dns/keep.ch"])
@@ -88,3 +88,26 @@ def test_an_invalid_committed_file_is_a_desired_state_error(repo: git.Repo, tmp_
     repo.git.commit("-m", "broken")
     with pytest.raises(DesiredStateError, match=r"infomaniak\.yaml at"):
         committed_baseline(state)
+
+
+def test_baseline_at_another_revision_and_an_unknown_one(tmp_path: Path) -> None:
+    repo = git.Repo.init(tmp_path, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "T")
+        config.set_value("user", "email", "t@example.invalid")
+        config.set_value("commit", "gpgsign", "false")
+    root = tmp_path / "state"
+    root.mkdir()
+    (root / "infomaniak.yaml").write_text('protect: ["dns/*/@ MX"]\n')
+    repo.git.add("--all")
+    repo.git.commit("-m", "strict")
+    base = str(repo.head.commit.hexsha)
+    (root / "infomaniak.yaml").write_text("protect: []\n")
+    repo.git.commit("-am", "the pull request loosens its own rules")
+    assert committed_baseline(root).config.protect == []
+    at_base = committed_baseline(root, ref=base)
+    assert at_base.config.protect == ["dns/*/@ MX"]
+    assert base[:12] in at_base.source
+    with pytest.raises(SettingsError, match="is not a commit of the repository"):
+        committed_baseline(root, ref="f" * 40)
+    repo.close()
