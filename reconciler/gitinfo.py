@@ -120,7 +120,7 @@ def committed_text(file: Path, *, ref: str = "HEAD") -> Committed:
                 # Failing open (the working tree's rules) would let a pull request loosen its own bar.
                 raise SettingsError(
                     f"the policy base {ref!r} is not a commit of the repository at {repo.working_tree_dir}\n"
-                    "  fetch it first (CI: `git fetch --depth=1 origin <sha>`) or unset INFOMANIAK_POLICY_BASE"
+                    "  fetch it (CI: `git fetch --depth=1 origin <sha>`) or unset INFOMANIAK_POLICY_BASE"
                 ) from exc
         relative = _relative(repo, file)
         try:
