@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from reconciler.desired import load_desired
 from reconciler.errors import DesiredStateError
-from reconciler.kinds.dns import KIND
+from reconciler.kinds.dns import KIND, zone_name
 from reconciler.kinds.dns.names import normalize_host, normalize_name
 from reconciler.kinds.dns.records import TXT_MAX_RDATA, canonical_value, txt_rdata_size, value_from_api
 from tests.kinds.helpers import FakeDnsApi, parse_clean, parse_errors, write_state
@@ -168,3 +168,8 @@ def test_the_unknown_type_message_lists_only_the_types_a_file_may_use() -> None:
     with pytest.raises(ValueError, match="a zone file may use") as caught:
         KIND.parse_key("www PTR")
     assert "PTR" not in str(caught.value).split("may use")[1]
+
+
+def test_a_unicode_zone_name_is_its_idna_form() -> None:
+    assert zone_name("Straße.CH.") == zone_name("xn--strae-oqa.ch") == "xn--strae-oqa.ch"
+    assert zone_name("example.ch") == "example.ch"

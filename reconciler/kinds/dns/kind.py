@@ -25,7 +25,7 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.dns.api import Call, LiveRecord, create_calls, delete_calls, live_objects, update_calls
-from reconciler.kinds.dns.names import APEX, normalize_name
+from reconciler.kinds.dns.names import APEX, normalize_host, normalize_name
 from reconciler.kinds.dns.spec import (
     READ_ONLY_TYPES,
     WRITABLE_TYPES,
@@ -52,8 +52,16 @@ _RISKS = {
 
 
 def zone_name(text: str) -> str:
-    """A zone as used in scopes, paths and URLs: lowercased, without a trailing dot."""
-    return text.strip().lower().rstrip(".")
+    """A zone as used in scopes, paths and URLs: lowercased, IDNA-encoded, without a trailing dot.
+
+    ``straße.ch`` and ``xn--strae-oqa.ch`` name one zone (and one file); a name the rules refuse is kept as
+    written, for the API to answer 404 on.
+    """
+    zone = text.strip().lower().rstrip(".")
+    try:
+        return normalize_host(zone + ".", absolute=True)[:-1] if zone else zone
+    except ValueError:
+        return zone
 
 
 FILES = FilePerScope(
