@@ -8,51 +8,53 @@ exit 1 and print nothing on stdout, so ``hash=$(...)`` stops a ``bash -e`` step 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.audit import AuditLog
-from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, config_for, echo, echo_err, settings_for
-from reconciler.desired import DesiredState, display_path, load_desired
-from reconciler.engine import (
-    DRIFT_RENDERERS,
-    GITHUB_COMMENT_LIMIT,
-    DriftReport,
-    Session,
-    comment_length,
-    comment_marker,
-    compute_drift,
-    load_last_apply,
-    md_text,
-    memo_kinds,
-    parse_plan_marker,
-    parse_targets,
-    relabel_files,
-    scope_commits,
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    FORMATS,
+    config_for,
+    echo,
+    echo_err,
+    run_async,
+    settings_for,
 )
 from reconciler.errors import DesiredStateError, PlanError, SettingsError
-from reconciler.gitinfo import (
-    DIRTY_SUFFIX,
-    default_branch_ref,
-    describe_commit,
-    exported_state,
-    resolve_commit,
-)
-from reconciler.kinds import all_kinds
 from reconciler.settings import Settings
+
+if TYPE_CHECKING:
+    from reconciler.desired import DesiredState
+    from reconciler.engine import (
+        DriftReport,
+    )
 
 DEFAULT_AUTHOR = "github-actions[bot]"
 DEFAULT_COMMENT_ID = "state"
+
 
 # -- drift ---------------------------------------------------------------------------------------------
 
 
 async def _drift(args: argparse.Namespace, settings: Settings) -> DriftReport:
+    from reconciler.audit import AuditLog
+    from reconciler.desired import display_path, load_desired
+    from reconciler.engine import (
+        Session,
+        compute_drift,
+        load_last_apply,
+        memo_kinds,
+        parse_targets,
+        relabel_files,
+    )
+    from reconciler.gitinfo import default_branch_ref, describe_commit, exported_state
+    from reconciler.kinds import all_kinds
+
     targets = parse_targets(args.target)
     selected = [(t.kind, t.scope) for t in targets] or None
     base_ref = args.base or default_branch_ref(settings.state_dir)
@@ -91,6 +93,10 @@ def _applied_states(
     stack: ExitStack, state_dir: Path, record: dict[str, Any], base: DesiredState, notes: list[str]
 ) -> dict[str, DesiredState]:
     """The desired state of each commit the last apply verified, narrowed to the base's scopes."""
+    from reconciler.desired import load_desired
+    from reconciler.engine import scope_commits
+    from reconciler.gitinfo import DIRTY_SUFFIX, exported_state, resolve_commit
+
     wanted = [(item.kind.name, item.scope) for item in base.scopes]
     kinds = [item.kind for item in base.scopes]
     result: dict[str, DesiredState] = {}
@@ -110,7 +116,9 @@ def _applied_states(
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    report = asyncio.run(_drift(args, settings_for(args)))
+    from reconciler.engine import DRIFT_RENDERERS
+
+    report = run_async(_drift(args, settings_for(args)))
     echo(DRIFT_RENDERERS[args.format](report))
     return EXIT_CHANGES if report.drifted else EXIT_OK
 
@@ -147,6 +155,8 @@ def select_comments(comments: list[dict[str, Any]], *, comment_id: str, author: 
 
     Anyone can comment on a pull request; only the workflow's own comments are trusted.
     """
+    from reconciler.engine import comment_marker
+
     marker = comment_marker(comment_id)
     return sorted(
         (
@@ -159,6 +169,8 @@ def select_comments(comments: list[dict[str, Any]], *, comment_id: str, author: 
 
 
 def cmd_comment(args: argparse.Namespace) -> int:
+    from reconciler.engine import comment_marker, parse_plan_marker
+
     marker = comment_marker(args.id)
     if args.comment_command == "wrap":
         return _wrap(args, marker)
@@ -181,6 +193,8 @@ def cmd_comment(args: argparse.Namespace) -> int:
 
 
 def _wrap(args: argparse.Namespace, marker: str) -> int:
+    from reconciler.engine import GITHUB_COMMENT_LIMIT, comment_length, md_text
+
     if args.error is not None:
         body = (
             "### infomaniak-gitops plan\n\n"
@@ -211,7 +225,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "(live changed since the last apply, or desired changed and not applied yet). "
         "Exit 0: no drift; 2: drift; 1: error.",
     )
-    drift.add_argument("--format", choices=sorted(DRIFT_RENDERERS), default="text")
+    drift.add_argument("--format", choices=FORMATS, default="text")
     drift.add_argument(
         "--base",
         metavar="REF",

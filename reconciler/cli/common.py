@@ -5,15 +5,32 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from reconciler.desired import AccountConfig, load_config
 from reconciler.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from reconciler.desired import AccountConfig
+
+_T = TypeVar("_T")
+
+FORMATS = ("json", "markdown", "text")
+"""Output formats of plan and drift (the engine's renderers; a test keeps the two equal). Spelled out
+so that building the parser, and so ``--help``, imports no engine."""
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_UNVERIFIED = 3
 """Every change was applied, but the verification re-plan could not run (docs/safety.md)."""
+
+
+def run_async(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """``asyncio.run``; asyncio (with ssl and sockets) is imported by the verbs that use it, not by --help."""
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 def echo(text: str) -> None:
@@ -36,6 +53,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 def config_for(settings: Settings) -> AccountConfig:
     """The account file of the state directory (defaults when there is no directory yet)."""
+    from reconciler.desired import AccountConfig, load_config
+
     if not settings.state_dir.is_dir():
         return AccountConfig()
     return load_config(settings.state_dir)

@@ -3,77 +3,81 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import sys
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
     EXIT_UNVERIFIED,
+    FORMATS,
     color_enabled,
     config_for,
     echo,
     echo_err,
+    run_async,
     settings_for,
 )
+from reconciler.cli.progress import progress_line, wanted
 from reconciler.cli.sandbox_faults import add_fault_arguments, describe_faults, faults_from_args
-from reconciler.desired import display_path, load_desired
-from reconciler.engine import (
-    RENDERERS,
-    ApplyReport,
-    Plan,
-    Session,
-    apply_plan,
-    import_scopes,
-    journal_notices,
-    load_plan_file,
-    make_plan,
-    parse_targets,
-    read_journal,
-    relabel_files,
-    render_text,
-    schema_document,
-    settle_interrupted,
-    undo_source,
-)
 from reconciler.errors import ApprovalError, UnverifiedApply
-from reconciler.gitinfo import describe_commit, exported_state, is_dirty
-from reconciler.kinds import all_kinds
 from reconciler.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from reconciler.engine import ApplyReport, Plan
 
 # -- verbs -------------------------------------------------------------------------------------------
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from reconciler.desired import display_path, load_desired
+    from reconciler.kinds import all_kinds
+
     settings = settings_for(args)
-    desired = load_desired(settings.state_dir, all_kinds())
+    desired = load_desired(settings.state_dir, all_kinds(), cache_dir=settings.work_dir)
     count = sum(len(scope.objects) for scope in desired.scopes)
     where = display_path(settings.state_dir)
     echo(f"OK: {len(desired.scopes)} file(s), {count} resource(s) in {where} are valid")
     return EXIT_OK
 
 
-async def _plan(settings: Settings, targets: list[str], *, git_commit: str | None) -> Plan:
-    async with Session(settings, config_for(settings)) as session:
+async def _plan(
+    settings: Settings, targets: list[str], *, git_commit: str | None, progress: bool = False
+) -> Plan:
+    from reconciler.engine import Session, make_plan, parse_targets, progress_text
+
+    async with (
+        Session(settings, config_for(settings)) as session,
+        progress_line(partial(progress_text, session), label="plan", enabled=progress),
+    ):
         return await make_plan(session, targets=parse_targets(targets), git_commit=git_commit)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from reconciler.desired import display_path
+    from reconciler.engine import RENDERERS, relabel_files, render_text
+    from reconciler.gitinfo import describe_commit, exported_state
+
     settings = settings_for(args)
+    progress = wanted(sys.stderr, output_format=args.format)
     if args.ref:
         # The committed desired state at REF, exported to a temporary directory: no checkout, so
         # uncommitted work in the tree is neither used nor touched.
         with exported_state(settings.state_dir, args.ref) as (folder, commit):
-            plan = asyncio.run(_plan(replace(settings, state_dir=folder), args.target, git_commit=commit))
+            plan = run_async(
+                _plan(replace(settings, state_dir=folder), args.target, git_commit=commit, progress=progress)
+            )
         relabel_files(plan, folder, display_path(settings.state_dir))
     else:
-        plan = asyncio.run(_plan(settings, args.target, git_commit=describe_commit(settings.state_dir)))
+        described = describe_commit(settings.state_dir)
+        plan = run_async(_plan(settings, args.target, git_commit=described, progress=progress))
     if args.format == "text":
         echo(render_text(plan, color=color_enabled(args)))
     else:
@@ -108,10 +112,14 @@ def approval_of(args: argparse.Namespace, plan: Plan) -> str | None:
     )
 
 
-async def run_apply(apply: Any) -> int:
-    """Await an ``apply_plan`` call and print its report; exit 3 when only the verification failed."""
+async def run_apply(apply: Any, *, progress: AbstractAsyncContextManager[None] | None = None) -> int:
+    """Await an ``apply_plan`` call and print its report; exit 3 when only the verification failed.
+
+    ``progress`` (a progress line) is shown while the apply runs and gone before the report prints.
+    """
     try:
-        report: ApplyReport = await apply
+        async with progress or nullcontext():
+            report: ApplyReport = await apply
     except UnverifiedApply as exc:
         echo_err(f"warning: {exc}")
         return EXIT_UNVERIFIED
@@ -151,6 +159,9 @@ def _check_clean(args: argparse.Namespace, settings: Settings) -> None:
 
     The sandbox is exempt: it is the place to try edits before committing them, and nothing real changes.
     """
+    from reconciler.desired import display_path
+    from reconciler.gitinfo import is_dirty
+
     if settings.sandbox or args.allow_dirty or not is_dirty(settings.state_dir):
         return
     where = display_path(settings.state_dir)
@@ -162,6 +173,21 @@ def _check_clean(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def _apply(args: argparse.Namespace, settings: Settings) -> int:
+    from reconciler.engine import (
+        Session,
+        apply_plan,
+        journal_notices,
+        load_plan_file,
+        make_plan,
+        parse_targets,
+        progress_text,
+        read_journal,
+        render_text,
+        settle_interrupted,
+        undo_source,
+    )
+    from reconciler.gitinfo import describe_commit
+
     approved: Plan | None = None
     targets = parse_targets(args.target)
     # `is not None`: an empty --expect-plan-hash (say, from a failed lookup in CI) must refuse, never
@@ -186,6 +212,8 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
     commit = describe_commit(settings.state_dir)
     undo_of = approved.undo_of if approved is not None else None
     async with Session(settings, config_for(settings)) as session:
+        # Around the API work only: the plan, the question and the report print with no line in between.
+        line = partial(progress_line, partial(progress_text, session), enabled=wanted(sys.stderr))
         if approved is not None or args.expect_plan_hash is not None:
             # No plan is shown on these paths: name an interrupted last apply here instead.
             for notice in journal_notices(read_journal(settings.journal_file)):
@@ -195,7 +223,8 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
         elif args.expect_plan_hash is not None:
             expected, approval = args.expect_plan_hash, "expected_hash"
         else:
-            plan = await make_plan(session, targets=targets, git_commit=commit)
+            async with line(label="plan"):
+                plan = await make_plan(session, targets=targets, git_commit=commit)
             echo(render_text(plan, color=color_enabled(args)))
             if not plan.has_changes:
                 settled = settle_interrupted(session)
@@ -217,15 +246,18 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
                 git_commit=commit,
                 source=undo_source(undo_of) if undo_of else None,
                 undo_of=undo_of,
-            )
+            ),
+            progress=line(label="apply"),
         )
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    return asyncio.run(_apply(args, settings_for(args)))
+    return run_async(_apply(args, settings_for(args)))
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from reconciler.engine import Session, import_scopes
+
     async with Session(settings, config_for(settings)) as session:
         kind = session.kind(args.kind)
         imported = await import_scopes(session, kind, list(args.scopes), overwrite=args.overwrite)
@@ -239,10 +271,12 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    return asyncio.run(_import(args, settings_for(args)))
+    return run_async(_import(args, settings_for(args)))
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from reconciler.engine import schema_document
+
     echo(json.dumps(schema_document(args.kind), indent=2, ensure_ascii=False))
     return EXIT_OK
 
@@ -253,7 +287,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         settings.sandbox_file.unlink(missing_ok=True)
         settings.last_apply_file.unlink(missing_ok=True)
         if args.account != "demo":
-            from reconciler.sandbox.dirty import ACCOUNTS
+            from reconciler.sandbox.large import ACCOUNTS
 
             ACCOUNTS[args.account]().save(settings.sandbox_file)
         echo(
@@ -287,12 +321,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the core verbs to the top-level subparsers."""
+
     validate = sub.add_parser("validate", parents=[common], help="check the desired-state files")
     validate.set_defaults(func=cmd_validate)
 
     plan = sub.add_parser("plan", parents=[common], help="show what apply would change")
     plan.add_argument("--out", metavar="FILE", help="also save the plan as JSON for `apply FILE`")
-    plan.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    plan.add_argument("--format", choices=FORMATS, default="text")
     plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
     plan.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]", help="narrow the plan")
     plan.add_argument(
@@ -334,8 +369,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     reset = sandbox_sub.add_parser("reset", parents=[common], help="forget sandbox changes")
     reset.add_argument(
         "--account",
-        choices=("demo", "dirty"),
+        choices=("demo", "dirty", "large"),
         default="demo",
-        help="start from the clean demo (default) or the dirty one, where every audit finds something",
+        help="start from the clean demo (default), the dirty one (every audit finds something) or a "
+        "generated large one (50 zones × 200 records, 1,000 mailboxes, 2,500 share links, 100 teams)",
     )
     reset.set_defaults(func=cmd_sandbox)

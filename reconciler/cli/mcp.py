@@ -6,8 +6,6 @@ import argparse
 from functools import partial
 from typing import Any
 
-import anyio
-
 from reconciler.cli.common import EXIT_OK, echo_err, settings_for
 from reconciler.errors import SettingsError
 from reconciler.settings import MCP_HTTP_PORT as DEFAULT_HTTP_PORT
@@ -16,6 +14,8 @@ from reconciler.settings import MCP_HTTP_PORT as DEFAULT_HTTP_PORT
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
+    import anyio
+
     from reconciler.mcp import McpApp
     from reconciler.mcp.transport import serve_http, serve_stdio
 

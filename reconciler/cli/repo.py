@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.cli.common import EXIT_OK, echo, echo_err, settings_for
-from reconciler.engine import (
-    Session,
-    commit_all,
-    detect_account,
-    import_scopes,
-    installed_command,
-    mcp_config,
-    scaffold_repository,
-)
+from reconciler.cli.common import EXIT_OK, echo, echo_err, run_async, settings_for
 from reconciler.settings import WORK_DIR_NAME, Settings
+
+if TYPE_CHECKING:
+    pass
 
 
 async def _import_everything(settings: Settings) -> list[str]:
+    from reconciler.engine import Session, import_scopes
+
     async with Session(settings) as session:
         written: list[str] = []
         for kind in session.kinds:
@@ -32,11 +27,19 @@ async def _import_everything(settings: Settings) -> list[str]:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from reconciler.engine import (
+        commit_all,
+        detect_account,
+        installed_command,
+        mcp_config,
+        scaffold_repository,
+    )
+
     root = Path(args.directory).resolve()
     base = settings_for(args)
     # Everything the tool keeps for this repository lives inside it, wherever the command was started.
     settings = replace(base, state_dir=root / "state", work_dir=root / WORK_DIR_NAME)
-    account = args.account if args.account is not None else asyncio.run(detect_account(settings))
+    account = args.account if args.account is not None else run_async(detect_account(settings))
     report = scaffold_repository(root, account=account, sandbox=settings.sandbox, force=args.force)
     if report.git_initialised:
         echo(f"initialised a git repository in {root}")
@@ -48,7 +51,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             "accounts); set `account:` before the first plan"
         )
     if args.import_live:
-        written = asyncio.run(_import_everything(settings))
+        written = run_async(_import_everything(settings))
         for file in written:
             echo(f"   imported  {file}")
         commit = commit_all(root, "Import the live account with infomaniak-gitops init")

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.audit import verify_chain
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, color_enabled, config_for, echo, echo_err, settings_for
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    color_enabled,
+    config_for,
+    echo,
+    echo_err,
+    run_async,
+    settings_for,
+)
 from reconciler.cli.core import approval_of, run_apply
-from reconciler.engine import Session, apply_plan, load_last_apply, plan_undo, render_text, undo_source
 from reconciler.errors import ApprovalError
+
+if TYPE_CHECKING:
+    pass
 
 
 async def _undo(args: argparse.Namespace) -> int:
+    from reconciler.engine import Session, apply_plan, plan_undo, render_text, undo_source
+
     settings = settings_for(args)
     async with Session(settings, config_for(settings)) as session:
         plan = await plan_undo(session, args.apply_id)
@@ -57,10 +68,13 @@ async def _undo(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    return asyncio.run(_undo(args))
+    return run_async(_undo(args))
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from reconciler.audit import verify_chain
+    from reconciler.engine import load_last_apply
+
     settings = settings_for(args)
     anchor = load_last_apply(settings.last_apply_file).get("audit_head")
     report = verify_chain(settings.audit_file, anchor=anchor if isinstance(anchor, str) else None)

@@ -1,6 +1,7 @@
 """Desired state: load, validate and save the YAML files of a state directory."""
 
 from reconciler.desired.config import CONFIG_FILE, AccountConfig, SafetyConfig
+from reconciler.desired.limits import Limits, check_value
 from reconciler.desired.loader import (
     DesiredState,
     FileSource,
@@ -12,6 +13,7 @@ from reconciler.desired.loader import (
 from reconciler.desired.yamlio import (
     display_path,
     dump_yaml,
+    load_yaml_fast,
     load_yaml_file,
     load_yaml_text,
     round_trip_yaml,
@@ -24,12 +26,15 @@ __all__ = [
     "AccountConfig",
     "DesiredState",
     "FileSource",
+    "Limits",
     "SafetyConfig",
     "ScopeDesired",
+    "check_value",
     "display_path",
     "dump_yaml",
     "load_config",
     "load_desired",
+    "load_yaml_fast",
     "load_yaml_file",
     "load_yaml_text",
     "parse_document",

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.api.paths import check_scope as check_names
+from reconciler.desired.limits import Limits, check_value
 from reconciler.desired.loader import parse_document
-from reconciler.desired.yamlio import display_path, dump_yaml, load_yaml_text, write_text_atomic
+from reconciler.desired.yamlio import display_path, dump_yaml, load_yaml_text, read_text, write_text_atomic
 from reconciler.errors import DesiredStateError, Reason, SettingsError
 from reconciler.kinds.base import Key, Kind
 
@@ -79,7 +80,8 @@ def read_scope(state_dir: Path, kind: Kind, scope: str) -> tuple[str, str]:
         raise SettingsError(
             f"no desired file for {kind.name}/{scope} ({shown_path(state_dir, path)}); existing: {known}"
         )
-    return shown_path(state_dir, path), path.read_text(encoding="utf-8")
+    shown = shown_path(state_dir, path)
+    return shown, read_text(path, file=shown, limits=Limits.from_env())[1]
 
 
 def _refuse_invalid(kind: Kind, document: Any, file: str) -> None:
@@ -96,7 +98,7 @@ def _diff(before: str, after: str, file: str) -> str:
 
 
 def _load(path: Path, file: str) -> tuple[str, Any]:
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    text = read_text(path, file=file, limits=Limits.from_env())[1] if path.is_file() else ""
     return text, (load_yaml_text(text, file=file) if text.strip() else None)
 
 
@@ -113,10 +115,15 @@ def _write(path: Path, file: str, before: str, document: Any) -> EditResult:
 
 
 def set_entry(state_dir: Path, kind: Kind, scope: str, key_text: str, entry: Mapping[str, Any]) -> EditResult:
-    """Create or replace the entry of one key; the file is created when the scope has none yet."""
+    """Create or replace the entry of one key; the file is created when the scope has none yet.
+
+    The arguments get the limits a file gets (depth, size, code points): they come from a model.
+    """
+    check_value([scope, key_text], what=f"{kind.name} scope and key")
     path = scope_path(state_dir, kind, scope)
     key = parse_key(kind, key_text)
     file = shown_path(state_dir, path)
+    check_value(dict(entry), what=f"{file} {kind.format_key(key)}")
     before, document = _load(path, file)
     try:
         document = kind.upsert_entry(document, key, dict(entry))
@@ -129,6 +136,7 @@ def set_entry(state_dir: Path, kind: Kind, scope: str, key_text: str, entry: Map
 
 def remove_entry(state_dir: Path, kind: Kind, scope: str, key_text: str) -> EditResult:
     """Remove the entry of one key; refuses when the file or the entry does not exist."""
+    check_value([scope, key_text], what=f"{kind.name} scope and key")
     path = scope_path(state_dir, kind, scope)
     key = parse_key(kind, key_text)
     file, _ = read_scope(state_dir, kind, scope)
@@ -145,6 +153,7 @@ def write_scope(state_dir: Path, kind: Kind, scope: str, document: Any, *, overw
     file = shown_path(state_dir, path)
     if path.exists() and not overwrite:
         raise SettingsError(f"{file} already exists; pass overwrite=true to replace it with live state")
+    check_value(document, what=file)
     _refuse_invalid(kind, document, file)
     before = path.read_text(encoding="utf-8") if path.is_file() else ""
     return _write(path, file, before, document)

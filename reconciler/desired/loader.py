@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from reconciler.desired.config import CONFIG_FILE, AccountConfig
+from reconciler.desired.limits import Limits, cap
 from reconciler.desired.policy import PolicyBaseline
-from reconciler.desired.yamlio import display_path, load_yaml_file, load_yaml_file_read_only, position
+from reconciler.desired.yamlio import LinePositions, display_path, load_yaml_fast, read_text
 from reconciler.errors import DesiredStateError, Reason
 from reconciler.kinds.base import DesiredObject, Kind, Located, SpecModel
 
@@ -30,21 +31,32 @@ def _field_path(path: Sequence[str | int]) -> str:
 
 
 class FileSource:
-    """A loaded file that kinds validate entries against; collects every positioned problem."""
+    """A loaded file that kinds validate entries against; collects every positioned problem.
 
-    def __init__(self, file: str, document: Any, *, defaults: Mapping[str, Any] | None = None) -> None:
+    ``lines`` finds positions: a round-trip document has its own, a file read by the fast path is re-read
+    round-trip on the first problem or line asked for (see :class:`LinePositions`).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        document: Any,
+        *,
+        defaults: Mapping[str, Any] | None = None,
+        lines: LinePositions | None = None,
+    ) -> None:
         self.file = file
         self.document = document
         self.defaults: Mapping[str, Any] = dict(defaults or {})
         self.reasons: list[Reason] = []
+        self.lines = lines if lines is not None else LinePositions(file, document=document)
 
     def locate(self, path: tuple[str | int, ...]) -> Located:
-        line, _ = position(self.document, path)
-        return Located(self.file, path, line)
+        return Located(self.file, path, lines=self.lines)
 
     def error(self, path: tuple[str | int, ...], message: str, *, rule: str = "invalid") -> None:
-        line, column = position(self.document, path)
-        self.reasons.append(Reason(self.file, line, column, _field_path(path), message, rule))
+        line, column = self.lines.position(path)
+        self.reasons.append(Reason(self.file, line, column, cap(_field_path(path)), cap(message), rule))
 
     def validate(self, model: type[SpecModel], raw: Any, path: tuple[str | int, ...]) -> SpecModel | None:
         try:
@@ -93,14 +105,47 @@ class DesiredState:
         return None
 
 
-def load_config(root: Path) -> AccountConfig:
+def outside_reason(path: Path, root: Path) -> Reason | None:
+    """A refusal when ``path`` (symlinks followed) lies outside the state directory ``root``.
+
+    A pull request may add a symlink to any file on the machine that runs the plan; reading it would
+    print that file in the plan's error or comment.
+    """
+    try:
+        target = path.resolve()
+        inside = target.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        target, inside = path, False
+    if inside:
+        return None
+    try:
+        shown = str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    return Reason(
+        shown,
+        None,
+        None,
+        "",
+        "resolves outside the state directory (a symlink?); refused, nothing was read\n"
+        "    replace it with a regular file inside the state directory",
+        "outside-state-dir",
+    )
+
+
+def load_config(root: Path, *, limits: Limits | None = None) -> AccountConfig:
     """Load ``infomaniak.yaml`` (all defaults when the file is absent)."""
     path = root / CONFIG_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return AccountConfig()
+    refused = outside_reason(path, root)
+    if refused is not None:
+        raise DesiredStateError([refused])
+    chosen = limits or Limits.from_env()
     shown = display_path(path)
-    document = load_yaml_file(path, file=shown)
-    source = FileSource(shown, document)
+    _, text = read_text(path, file=shown, limits=chosen)
+    document = load_yaml_fast(text, file=shown, limits=chosen)
+    source = FileSource(shown, document, lines=LinePositions(shown, text=text))
     config = _validate_plain(AccountConfig, document or {}, source)
     if source.reasons or config is None:
         raise DesiredStateError(source.reasons)
@@ -119,10 +164,15 @@ def _validate_plain(model: type[_M], raw: Any, source: FileSource) -> _M | None:
 
 
 def parse_document(
-    kind: Kind, document: Any, *, file: str, defaults: Mapping[str, Any] | None = None
+    kind: Kind,
+    document: Any,
+    *,
+    file: str,
+    defaults: Mapping[str, Any] | None = None,
+    lines: LinePositions | None = None,
 ) -> tuple[list[DesiredObject], list[Reason]]:
     """Parse one already-loaded document of ``kind``; returns objects and problems (for in-place edits)."""
-    source = FileSource(file, document, defaults=defaults)
+    source = FileSource(file, document, defaults=defaults, lines=lines)
     objects = kind.parse(document, source)
     keys: dict[tuple[str, ...], DesiredObject] = {}
     for obj in objects:
@@ -138,22 +188,33 @@ def load_desired(
     kinds: Iterable[Kind],
     *,
     selected: Iterable[tuple[str, str | None]] | None = None,
+    cache_dir: Path | None = None,
+    limits: Limits | None = None,
 ) -> DesiredState:
     """Load the state directory; ``selected`` narrows it to (kind, scope-or-None) pairs.
 
-    Every file is parsed even after a failure, so that one run reports all problems at once.
+    Every file is parsed even after a failure, so that one run reports all problems at once. A file that
+    resolves outside ``root`` is refused unread. With ``cache_dir`` (the work directory), a file whose
+    bytes were already loaded by this code is taken from the parse cache (``cache.py``).
     """
     if not root.is_dir():
         raise DesiredStateError(
             [Reason(display_path(root), None, None, "", "state directory does not exist", "io")]
         )
+    chosen = limits or Limits.from_env()
     wanted = list(selected) if selected is not None else None
     reasons: list[Reason] = []
     try:
-        config = load_config(root)
+        config = load_config(root, limits=chosen)
     except DesiredStateError as exc:
         reasons.extend(exc.reasons)
         config = AccountConfig()
+    cache = None
+    if cache_dir is not None:
+        from reconciler.desired.cache import ParseCache
+
+        cache = ParseCache.open(cache_dir)
+    defaults = config.defaults.model_dump()
     state = DesiredState(root=root, config=config)
     for kind in kinds:
         for scope, path in sorted(kind.scope_files(root).items()):
@@ -161,16 +222,32 @@ def load_desired(
                 k == kind.name and (s is None or s == scope) for k, s in wanted
             ):
                 continue
+            refused = outside_reason(path, root)
+            if refused is not None:
+                reasons.append(refused)
+                continue
             shown = display_path(path)
             try:
-                document = load_yaml_file_read_only(path, file=shown)
+                data, text = read_text(path, file=shown, limits=chosen)
             except DesiredStateError as exc:
                 reasons.extend(exc.reasons)
                 continue
-            objects, problems = parse_document(
-                kind, document, file=shown, defaults=config.defaults.model_dump()
-            )
-            reasons.extend(problems)
+            lines = LinePositions(shown, text=text)
+            entry = ""
+            objects: list[DesiredObject] | None = None
+            if cache is not None:
+                entry = cache.entry_key(kind=kind.name, scope=scope, file=shown, data=data, defaults=defaults)
+                objects = cache.get(entry, lines)
+            if objects is None:
+                try:
+                    document = load_yaml_fast(text, file=shown, limits=chosen)
+                except DesiredStateError as exc:
+                    reasons.extend(exc.reasons)
+                    continue
+                objects, problems = parse_document(kind, document, file=shown, defaults=defaults, lines=lines)
+                reasons.extend(problems)
+                if cache is not None and not problems:
+                    cache.put(entry, objects)
             state.scopes.append(ScopeDesired(kind=kind, scope=scope, file=shown, objects=objects))
     if reasons:
         raise DesiredStateError(reasons)

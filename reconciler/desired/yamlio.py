@@ -6,17 +6,27 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
+from reconciler.desired.limits import (
+    LimitExceeded,
+    Limits,
+    cap,
+    check_structure,
+    check_text,
+    decode_utf8,
+    read_limited,
+)
 from reconciler.errors import DesiredStateError, Reason
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 
 def round_trip_yaml() -> YAML:
     """A YAML instance that keeps comments and order and writes the project's house style."""
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -36,58 +46,145 @@ def display_path(path: Path, *, root: Path | None = None) -> str:
     return str(path)
 
 
-def load_yaml_text(text: str, *, file: str) -> Any:
-    """Parse YAML text round-trip; a syntax error becomes a DesiredStateError with its line."""
-    try:
-        return round_trip_yaml().load(text)
-    except MarkedYAMLError as exc:
+def _yaml_reason(file: str, exc: Exception) -> Reason:
+    from ruamel.yaml.error import MarkedYAMLError
+
+    if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise DesiredStateError([Reason(file, line, column, "", f"YAML syntax: {problem}", "yaml")]) from exc
-    except YAMLError as exc:
-        raise DesiredStateError([Reason(file, None, None, "", f"YAML error: {exc}", "yaml")]) from exc
+        problem = cap(str(exc.problem or exc.context or "invalid YAML"))
+        return Reason(file, line, column, "", f"YAML syntax: {problem}", "yaml")
+    return Reason(file, None, None, "", f"YAML error: {cap(str(exc))}", "yaml")
 
 
-def load_yaml_file(path: Path, *, file: str | None = None) -> Any:
+def load_yaml_text(text: str, *, file: str, limits: Limits | None = None) -> Any:
+    """Parse YAML text round-trip (for edits: comments and order kept), within the limits.
+
+    Every failure, whatever the parser raises, becomes a DesiredStateError with its line where one exists.
+    """
+    chosen = limits or Limits.from_env()
+    check_text(text, file=file, limits=chosen)
+    _check_nodes(text, file=file, limits=chosen)
+    try:
+        document = round_trip_yaml().load(text)
+    except Exception as exc:  # a hostile file must never end in a traceback
+        raise DesiredStateError([_yaml_reason(file, exc)]) from exc
+    if "\\u" in text or "\\U" in text:  # only an escape can make a lone surrogate
+        _refuse_surrogates(document, file=file)
+    return document
+
+
+def _refuse_surrogates(document: Any, *, file: str) -> None:
+    """Refuse a string no UTF-8 output could carry (``"\\ud800"``), at its line."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                line, column = position(document, path)
+                code = ord(value[exc.start])
+                message = f"invalid code point U+{code:04X} (a lone surrogate); remove the escape"
+                raise DesiredStateError([Reason(file, line, column, "", message, "encoding")]) from None
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, path))
+                stack.append((item, (*path, key if isinstance(key, str | int) else str(key))))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+
+
+def _limit_reason(file: str, exc: LimitExceeded) -> Reason:
+    mark = exc.node.start_mark
+    return Reason(file, mark.line + 1, mark.column + 1, "", exc.message, exc.rule)
+
+
+def _check_nodes(text: str, *, file: str, limits: Limits) -> None:
+    """Apply the depth and alias limits to libyaml's node tree, before anything builds values from it.
+
+    A document libyaml cannot read is left to the round-trip parser, which words the error; libyaml's own
+    nesting limit is reported as ours.
+    """
+    from reconciler.desired.fastyaml import compose_fast, node_children
+
+    try:
+        root = compose_fast(text)
+    except Exception as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None and "maximum nesting depth" in str(getattr(exc, "problem", "")):
+            message = f"nested more than {limits.max_depth} levels deep"
+            raise DesiredStateError(
+                [Reason(file, mark.line + 1, mark.column + 1, "", message, "yaml-depth")]
+            ) from None
+        return
+    if root is None:
+        return
+    try:
+        check_structure(root, limits, node_children)
+    except LimitExceeded as exc:
+        raise DesiredStateError([_limit_reason(file, exc)]) from None
+
+
+def read_text(path: Path, *, file: str, limits: Limits) -> tuple[bytes, str]:
+    """The bytes and UTF-8 text of a desired file, within the size limit."""
+    data = read_limited(path, file=file, limits=limits)
+    return data, decode_utf8(data, file=file)
+
+
+def load_yaml_file(path: Path, *, file: str | None = None, limits: Limits | None = None) -> Any:
     """Read and parse one YAML file round-trip."""
     shown = file or display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DesiredStateError(
-            [Reason(shown, None, None, "", f"cannot read: {exc.strerror}", "io")]
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise DesiredStateError([Reason(shown, None, None, "", "not UTF-8 text", "io")]) from exc
-    return load_yaml_text(text, file=shown)
+    chosen = limits or Limits.from_env()
+    _, text = read_text(path, file=shown, limits=chosen)
+    return load_yaml_text(text, file=shown, limits=chosen)
 
 
-_READ_ONLY_CACHE: dict[Path, tuple[str, Any]] = {}
-_READ_ONLY_CACHE_SIZE = 512
+def load_yaml_fast(text: str, *, file: str, limits: Limits) -> Any:
+    """Parse YAML for reading only: plain values, no positions, the round-trip loader's semantics.
 
-
-def load_yaml_file_read_only(path: Path, *, file: str | None = None) -> Any:
-    """Like :func:`load_yaml_file`, but reuses the parse of unchanged text; callers must not mutate it.
-
-    One apply parses each file up to three times (plan, stale check, verification); round-trip parsing
-    costs about 2 ms per record, so a large zone is worth parsing once.
+    The C parser reads the file; what only the round-trip loader reads its own way, and every error, go
+    to :func:`load_yaml_text`, so values and messages are the same whichever parser ran.
     """
-    shown = file or display_path(path)
+    from reconciler.desired.fastyaml import Unsupported, load_nodes, node_children
+
+    check_text(text, file=file, limits=limits)
+
+    def checked(root: Any) -> None:
+        try:
+            check_structure(root, limits, node_children)
+        except LimitExceeded as exc:
+            raise DesiredStateError([_limit_reason(file, exc)]) from None
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return load_yaml_file(path, file=shown)  # the uncached path words the error
-    key = path.resolve()
-    cached = _READ_ONLY_CACHE.get(key)
-    if cached is not None and cached[0] == text:
-        return cached[1]
-    document = load_yaml_text(text, file=shown)
-    if len(_READ_ONLY_CACHE) >= _READ_ONLY_CACHE_SIZE:
-        _READ_ONLY_CACHE.pop(next(iter(_READ_ONLY_CACHE)))
-    _READ_ONLY_CACHE[key] = (text, document)
-    return document
+        return load_nodes(text, checked)
+    except Unsupported:
+        return load_yaml_text(text, file=file, limits=limits)
+
+
+class LinePositions:
+    """Positions in one file, found by re-reading its text round-trip on the first question."""
+
+    def __init__(self, file: str, *, text: str | None = None, document: Any = None) -> None:
+        self.file = file
+        self._text = text
+        self._document = document
+
+    def _round_trip(self) -> Any:
+        if self._text is not None:
+            try:
+                self._document = load_yaml_text(self._text, file=self.file)
+            except DesiredStateError:
+                self._document = None
+            self._text = None
+        return self._document
+
+    def position(self, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
+        return position(self._round_trip(), path)
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        return self.position(path)[0]
 
 
 def dump_yaml(document: Any) -> str:
@@ -117,6 +214,8 @@ def write_yaml_file(path: Path, document: Any) -> None:
 
 def position(document: Any, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
     """1-based (line, column) of the deepest node of ``path`` that the document can place."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     line: int | None = None
     column: int | None = None
     node = document

@@ -30,6 +30,7 @@ from reconciler.engine.importer import ImportedScope, import_scopes, resolve_sco
 from reconciler.engine.journal import journal_notices, read_journal
 from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary
 from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
+from reconciler.engine.progress import Progress, progress_text
 from reconciler.engine.render import (
     GITHUB_COMMENT_LIMIT,
     RENDERERS,
@@ -102,6 +103,7 @@ __all__ = [
     "FieldChange",
     "ImportedScope",
     "Plan",
+    "Progress",
     "ReadResult",
     "ScaffoldReport",
     "ScopeSummary",
@@ -134,6 +136,7 @@ __all__ = [
     "parse_targets",
     "plan_desired",
     "plan_undo",
+    "progress_text",
     "read_journal",
     "read_live",
     "relabel_files",

@@ -130,7 +130,11 @@ async def plan_desired(
 
     async def one(item: ScopeDesired) -> tuple[ScopeDesired, list[LiveObject]]:
         async with semaphore:
-            return item, await fetch_scope(session, item.kind, item.scope)
+            live = await fetch_scope(session, item.kind, item.scope)
+        session.progress.scopes_done += 1
+        return item, live
+
+    session.progress.scopes_total += len(desired.scopes)
 
     fetched = await asyncio.gather(*(one(item) for item in desired.scopes))
     reasons: list[Reason] = []
@@ -216,7 +220,9 @@ def reuse_unchanged(session: Session, applied: Plan) -> Iterator[None]:
 def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:
     """Load (and validate) the desired state the targets select, with the committed rules as baseline."""
     root = session.settings.state_dir
-    desired = load_desired(root, session.kinds, selected=_selection(targets))
+    desired = load_desired(
+        root, session.kinds, selected=_selection(targets), cache_dir=session.settings.work_dir
+    )
     desired.baseline = committed_baseline(root, ref=session.settings.policy_base)
     return desired
 

@@ -14,6 +14,7 @@ import httpx
 from reconciler.api import InfomaniakClient, shared_limiter
 from reconciler.desired.config import AccountConfig
 from reconciler.desired.yamlio import write_text_atomic
+from reconciler.engine.progress import Progress
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import Kind, LiveObject, RunContext
 from reconciler.settings import Settings
@@ -66,6 +67,7 @@ class Session:
         self.fetched_live: dict[tuple[str, str], list[LiveObject]] = {}
         self.reusable_live: dict[tuple[str, str], list[LiveObject]] = {}
         self._ctx: RunContext | None = None
+        self.progress = Progress()
 
     def kind(self, name: str) -> Kind:
         """A kind of this session by name or directory."""

@@ -39,13 +39,60 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
 
 
-@dataclass(frozen=True)
-class Located:
-    """Where something sits in a desired-state file: path inside the document, resolved to a line lazily."""
+class LineSource(Protocol):
+    """Finds the line of a path in one file (the fast read path keeps no positions; see ``desired/``)."""
 
-    file: str
-    path: tuple[str | int, ...] = ()
-    line: int | None = None
+    def line_of(self, path: tuple[str | int, ...]) -> int | None: ...
+
+
+class Located:
+    """Where something sits in a desired-state file: path inside the document, resolved to a line lazily.
+
+    Files are read without positions; the first message that needs a line re-reads that one file
+    round-trip (``lines``), so a run without problems never pays for positions.
+    """
+
+    __slots__ = ("_line", "_lines", "file", "path")
+
+    def __init__(
+        self,
+        file: str,
+        path: tuple[str | int, ...] = (),
+        line: int | None = None,
+        *,
+        lines: LineSource | None = None,
+    ) -> None:
+        self.file = file
+        self.path = path
+        self._line = line
+        self._lines = lines if line is None else None
+
+    @property
+    def line(self) -> int | None:
+        if self._lines is not None:
+            self._line = self._lines.line_of(self.path)
+            self._lines = None
+        return self._line
+
+    def bind(self, lines: LineSource) -> None:
+        """Look the line up in ``lines`` when it is first needed (a located restored from the cache)."""
+        if self._line is None:
+            self._lines = lines
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Located):
+            return NotImplemented
+        return (self.file, self.path, self.line) == (other.file, other.path, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.path))
+
+    def __repr__(self) -> str:
+        return f"Located(file={self.file!r}, path={self.path!r}, line={self.line!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The line source (a whole file's text) is never pickled; the cache binds a fresh one on load.
+        return (Located, (self.file, self.path, self._line))
 
 
 class DocumentSource(Protocol):

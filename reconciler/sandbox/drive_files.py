@@ -121,13 +121,26 @@ def node(state: SandboxState, drive_id: int, file_id: int) -> dict[str, Any]:
     raise not_found("File")
 
 
-def path_of(state: SandboxState, drive_id: int, item: dict[str, Any]) -> tuple[str, int]:
-    """``(path, depth)`` of a stored file, from its parent chain."""
+def by_id(state: SandboxState, drive_id: int) -> dict[int, dict[str, Any]]:
+    """The drive's files by id, for views of many files (a parent chain is then walked in O(depth))."""
+    return {item["id"]: item for item in files(state, drive_id)}
+
+
+def path_of(
+    state: SandboxState, drive_id: int, item: dict[str, Any], index: dict[int, dict[str, Any]] | None = None
+) -> tuple[str, int]:
+    """``(path, depth)`` of a stored file, from its parent chain (``index`` from :func:`by_id` if given)."""
     names: list[str] = []
     current = item
     while current["id"] != ROOT_ID:
         names.append(current["name"])
-        current = node(state, drive_id, current["parent_id"])
+        parent = current["parent_id"]
+        if parent == ROOT_ID or index is None:
+            current = node(state, drive_id, parent)
+        elif parent in index:
+            current = index[parent]
+        else:
+            raise not_found("File")
     return "/" + "/".join(reversed(names)), len(names)
 
 
@@ -159,9 +172,11 @@ def link_view(drive_id: int, file_id: int, link: dict[str, Any]) -> dict[str, An
     }
 
 
-def file_view(state: SandboxState, drive_id: int, item: dict[str, Any]) -> dict[str, Any]:
+def file_view(
+    state: SandboxState, drive_id: int, item: dict[str, Any], index: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """A FileV3 / DirectoryV3 object; ``path`` always (as the recorded listing in api.md §3.9 shows)."""
-    path, depth = path_of(state, drive_id, item)
+    path, depth = path_of(state, drive_id, item, index)
     created = int(item.get("created_at", 1700000000))
     author = int(state.profile.get("id", 0)) or None
     view: dict[str, Any] = {

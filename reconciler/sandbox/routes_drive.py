@@ -10,6 +10,7 @@ says only folders can be joined) answer 422 ``validation_failed``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -66,8 +67,13 @@ def _drive(request: Request) -> tuple[SandboxState, int]:
     return state, int(found["id"])
 
 
-def _cursor_response(request: Request, items: list[dict[str, Any]]) -> Response:
-    """A kDrive v3 cursor page: ``cursor``, ``has_more`` and ``response_at`` next to ``data``."""
+def _cursor_response(
+    request: Request, items: list[Any], view: Callable[[Any], dict[str, Any]] | None = None
+) -> Response:
+    """A kDrive v3 cursor page: ``cursor``, ``has_more`` and ``response_at`` next to ``data``.
+
+    ``view`` renders only the page's items: a listing read page by page stays linear.
+    """
     low, high, default = CURSOR_LIMIT
     limit = int_param(request, "limit", minimum=low) or default
     if limit > high:
@@ -77,6 +83,8 @@ def _cursor_response(request: Request, items: list[dict[str, Any]]) -> Response:
     offset = store.decode_cursor(request.query_params.get("cursor"))
     page = items[offset : offset + limit]
     end = offset + len(page)
+    if view is not None:
+        page = [view(item) for item in page]
     extra = {
         "cursor": store.encode_cursor(end),
         "has_more": end < len(items),
@@ -154,7 +162,8 @@ async def list_children(request: Request) -> Response:
     ]
     # Folders first, then by name: the order kDrive's own listing shows.
     children.sort(key=lambda f: (f["type"] != "dir", f["name"].casefold(), f["id"]))
-    return _cursor_response(request, [store.file_view(state, drive_id, f) for f in children])
+    index = store.by_id(state, drive_id)
+    return _cursor_response(request, children, lambda f: store.file_view(state, drive_id, f, index))
 
 
 async def list_links(request: Request) -> Response:
@@ -170,8 +179,9 @@ async def list_links(request: Request) -> Response:
         and (not rights or f["sharelink"]["right"] in rights)
         and (not types or f["type"] in types)
     ]
-    views = sorted((store.file_view(state, drive_id, f) for f in linked), key=lambda v: (v["path"], v["id"]))
-    return _cursor_response(request, views)
+    index = store.by_id(state, drive_id)
+    ordered = sorted(linked, key=lambda f: (store.path_of(state, drive_id, f, index)[0], f["id"]))
+    return _cursor_response(request, ordered, lambda f: store.file_view(state, drive_id, f, index))
 
 
 # -- share links --------------------------------------------------------------------------------------------

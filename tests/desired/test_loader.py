@@ -112,14 +112,3 @@ def test_account_defaults_reach_the_kinds(tmp_path: Path) -> None:
     dns = get_kind("dns")
     ttls = {o.key[0]: dns.normalize(o.spec, "example.ch")["ttl"] for o in state.scopes[0].objects}
     assert ttls == {"www": 300, "mail": 900}
-
-
-def test_read_only_parse_is_reused_until_the_text_changes(tmp_path: Path) -> None:
-    from reconciler.desired.yamlio import load_yaml_file_read_only
-
-    path = tmp_path / "z.yaml"
-    path.write_text("a: 1\n")
-    first = load_yaml_file_read_only(path)
-    assert load_yaml_file_read_only(path) is first
-    path.write_text("a: 2\n")
-    assert load_yaml_file_read_only(path)["a"] == 2

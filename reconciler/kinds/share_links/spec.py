@@ -25,7 +25,7 @@ from pydantic import BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_
 from pydantic_core import PydanticCustomError
 
 from reconciler.errors import PlanError
-from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, SpecModel
+from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, Located, SpecModel
 from reconciler.kinds.live import split_noted, with_notes
 from reconciler.kinds.mapping_file import drop_entry, entries, mapping_schema, put_entry
 from reconciler.kinds.share_links.secret import KEPT, fingerprint, read_env
@@ -195,7 +195,7 @@ class ShareLinkEntry(SpecModel):
 
     # Set by the parser: normalize() needs the path for the per-link salt and both for its error messages.
     _path: str = PrivateAttr(default="")
-    _origin: str = PrivateAttr(default="")
+    _origin: Located | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _password_rules(self) -> Self:
@@ -225,14 +225,17 @@ class ShareLinkEntry(SpecModel):
             return mark.isoformat()
         return str(mark).strip().lower() or None
 
-    def locate(self, path: str, origin: str) -> None:
+    def locate(self, path: str, origin: Located) -> None:
         self._path = path
         self._origin = origin
 
     @property
     def where(self) -> str:
-        """``file:line`` of the entry, for messages."""
-        return self._origin or "the desired-state file"
+        """``file:line`` of the entry, for messages (the line is looked up only now)."""
+        origin = self._origin
+        if origin is None:
+            return "the desired-state file"
+        return f"{origin.file}:{origin.line}" if origin.line else origin.file
 
 
 class LiveShareLink(SpecModel):
@@ -317,7 +320,7 @@ def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
         if not isinstance(spec, ShareLinkEntry):
             continue
         located = source.locate(where)
-        spec.locate(path, f"{located.file}:{located.line}" if located.line else located.file)
+        spec.locate(path, located)
         objects.append(DesiredObject(key=(path,), spec=spec, located=located))
     return objects
 

@@ -1,0 +1,51 @@
+"""Cheap start: ``--help`` and building the parser import no engine, API client, YAML or MCP library."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from reconciler.cli import inventory
+from reconciler.cli.common import FORMATS
+from reconciler.engine import (
+    AUDIT_RENDERERS,
+    AUDITS,
+    DRIFT_RENDERERS,
+    READ_RENDERERS,
+    RENDERERS,
+    Severity,
+)
+
+HEAVY = ("pydantic", "httpx", "ruamel.yaml", "yaml", "git", "mcp", "asyncio", "reconciler.engine")
+
+_PROBE = """
+import json, sys
+from reconciler.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _modules_after(*argv: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, timeout=60, check=True
+    )
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+def test_help_imports_nothing_heavy() -> None:
+    for argv in (["--help"], ["plan", "--help"], ["--version"]):
+        loaded = _modules_after(*argv)
+        assert not [name for name in HEAVY if name in loaded], argv
+
+
+def test_parser_choices_are_the_engines() -> None:
+    assert list(FORMATS) == sorted(RENDERERS) == sorted(DRIFT_RENDERERS)
+    assert list(inventory.READ_FORMATS) == sorted(READ_RENDERERS)
+    assert list(inventory.AUDIT_FORMATS) == sorted(AUDIT_RENDERERS)
+    assert list(inventory.SEVERITIES) == [s.value for s in Severity]
+    assert list(inventory.AUDIT_NAMES) == [a.name for a in AUDITS]
