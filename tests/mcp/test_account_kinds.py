@@ -75,3 +75,13 @@ async def test_mail_redirects_live_get_and_desired_set(server: ReconcilerServer,
     assert "team@example.ch:" in text_of(live) and "alice.martin@example.ch" in text_of(live)
     assert not added.is_error
     assert "hr@example.ch" in (state_dir / "mail" / "redirects" / "example.ch.yaml").read_text()
+
+
+async def test_drive_access_live_get_and_desired_set(server: ReconcilerServer, state_dir: Path) -> None:
+    args = {"kind": "drive_access", "scope": "Demo Drive", "key": "eva.brun@partner.example"}
+    async with client(server, "auto") as c:
+        live = await c.call_tool(ToolName.LIVE_GET.value, {"kind": "drive_access", "scope": "Demo Drive"})
+        added = await c.call_tool(ToolName.DESIRED_SET.value, {**args, "spec": {"role": "external"}})
+    assert "alice.martin@example.ch:" in text_of(live) and "role: admin" in text_of(live)
+    assert not added.is_error
+    assert "eva.brun@partner.example" in (state_dir / "drive" / "access" / "demo drive.yaml").read_text()
