@@ -245,6 +245,8 @@ class InfomaniakClient:
             max_retries=self.max_retries,
             jitter=self._jitter,
         )
+        # A DELETE whose answer was lost may have run: a 404 on its retry then means it did.
+        sent_unanswered = False
         while True:
             await self.limiter.acquire()
             try:
@@ -257,6 +259,7 @@ class InfomaniakClient:
                 if not isinstance(exc, NOT_SENT):
                     self.call_count += 1
                 if may_retry(method, exc):
+                    sent_unanswered = sent_unanswered or not isinstance(exc, NOT_SENT)
                     pause = retry.next_pause(None, connect=isinstance(exc, NOT_SENT))
                     if pause is not None:
                         await self._pause(method, shown, type(exc).__name__, pause, retry)
@@ -272,6 +275,13 @@ class InfomaniakClient:
             self.call_count += 1
             status = response.status_code
             logger.debug("%s %s answered HTTP %d", method, shown, status)
+            if method == "DELETE" and status == 404 and sent_unanswered:
+                logger.info(
+                    "DELETE %s: the retry found it gone (HTTP 404); the earlier try, whose answer was "
+                    "lost, deleted it",
+                    shown,
+                )
+                return {"result": "success", "data": True}
             if may_retry_status(method, status):
                 asked = retry_after(response)
                 pause = retry.next_pause(asked)

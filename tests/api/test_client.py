@@ -776,3 +776,37 @@ async def test_a_caller_editing_a_shared_answer_does_not_change_another_callers(
     edited, untouched = await asyncio.gather(edit(), client.get("/1/products"))
     assert edited == [{"id": 1, "name": "edited"}]
     assert untouched == [{"id": 1, "name": "a"}]
+
+
+# --- a DELETE whose answer was lost -----------------------------------------------------------------
+
+
+async def test_delete_whose_lost_answer_is_a_404_on_retry_is_a_success(clock, caplog):
+    from reconciler.sandbox import SANDBOX_TOKEN, Faults, SandboxState, create_app
+
+    state = SandboxState.demo()
+    # The first DELETE runs, then its connection drops: the retry finds the record gone (404).
+    faults = Faults(drop_connection_on=1, drop_after_handling=True)
+    transport = httpx.ASGITransport(app=create_app(state, faults=faults))
+    caplog.set_level(logging.INFO, logger="reconciler.api")
+    sandboxed = InfomaniakClient(
+        SANDBOX_TOKEN,
+        transport=transport,
+        requests_per_minute=0,
+        jitter=no_jitter,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    async with sandboxed as client:
+        assert await client.delete(f"{RECORDS}/17781151") is True
+    assert faults.requests_seen == 2
+    assert state.find_record("example.ch", 17781151) is None
+    assert "the earlier try, whose answer was lost, deleted it" in caplog.text
+
+
+async def test_delete_of_a_missing_resource_is_still_not_found(api, client):
+    # Without a lost answer a 404 means what it says: nothing was there to delete.
+    api.delete(RECORDS).mock(return_value=err(404, "not_found"))
+    with pytest.raises(ApiError) as caught:
+        await client.delete(RECORDS)
+    assert caught.value.status == 404
