@@ -266,6 +266,8 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_ERROR
     for scope in imported:
         echo(f"wrote {scope.edit.file} ({scope.resources} resource(s) of {kind.name}/{scope.scope})")
+        for note in scope.notes:
+            echo_err(f"  kept as the API gave it (see the comment in the file): {note}")
     echo("The files describe the account as it is: `plan` shows no changes for them. Commit them.")
     return EXIT_OK
 

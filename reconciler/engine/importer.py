@@ -23,6 +23,8 @@ class ImportedScope:
     scope: str
     edit: EditResult
     resources: int
+    notes: tuple[str, ...] = ()
+    """Live resources kept as the API gave them, and why (also written as comments in the file)."""
 
 
 def _same_scope(given: str, live: str) -> bool:
@@ -73,9 +75,10 @@ async def import_scopes(
                 "(MCP: overwrite=true) to replace it with live state"
             )
         live = await kind.fetch(session.ctx, scope)
-        documents.append((scope, kind.render(live, scope), len(live)))
+        notes = tuple(f"{kind.format_key(obj.key)}: {obj.note}" for obj in live if obj.note)
+        documents.append((scope, kind.render(live, scope), len(live), notes))
     # Written only once every scope was read, so a failed request leaves no half-imported set of files.
     return [
-        ImportedScope(scope, write_scope(state_dir, kind, scope, document, overwrite=overwrite), count)
-        for scope, document, count in documents
+        ImportedScope(scope, write_scope(state_dir, kind, scope, document, overwrite=overwrite), count, notes)
+        for scope, document, count, notes in documents
     ]

@@ -102,6 +102,7 @@ async def test_the_odd_ds_imports_and_plans_to_zero_through_the_engine(tmp_path:
         after = await make_plan(session)
     assert not any(change.key == ["sub", "DS"] for change in before.changes)
     assert imported.resources > 0
+    assert [note.split(":")[0] for note in imported.notes] == ["sub DS"]
     written = (tmp_path / "state" / "dns" / f"{ZONE}.yaml").read_text(encoding="utf-8")
     assert f"value: {ODD_DS}" in written and "lenient: true" in written
     assert [c for c in after.changes if c.scope == ZONE] == []
