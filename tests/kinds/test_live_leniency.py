@@ -282,3 +282,44 @@ def test_share_links_live_values_always_round_trip(rows: list[Any]) -> None:
 @pytest.mark.parametrize("kind", ["dns", "tags", "teams", "mailbox_security", "share_links"])
 def test_every_kind_has_a_property_test(kind: str) -> None:
     assert f"test_{kind}_live_values_always_round_trip" in globals()
+
+
+# -- fixed examples: the note reaches the import's comment ------------------------------------------------
+
+
+def _imported_text(kind_name: str, scope: str, answers: Mapping[str, Any]) -> tuple[list[LiveObject], str]:
+    kind = get_kind(kind_name)
+    live = round_trip(kind, scope, answers)
+    return live, dump_yaml(kind.render(live, scope))
+
+
+def test_a_tag_colour_the_file_refuses_is_noted_and_commented() -> None:
+    rows = [{"id": 1, "name": "Blue", "color": "blue"}, {"id": 2, "name": "Red", "color": 3}]
+    live, text = _imported_text("tags", "tags", {f"/1/accounts/{ACCOUNT}/tags": rows})
+    assert [obj.key for obj in live if obj.note] == [("Blue",)]
+    assert text.startswith("# Blue is not written (kept as the API gave it): color: ")
+    assert "Red:\n  color: 3\n" in text
+
+
+def test_an_unknown_share_link_right_is_noted_and_commented() -> None:
+    listed = [{"id": 10, "path": "/a.pdf", "type": "file", "sharelink": {"right": "team"}}]
+    answers = {"/2/drive": [{"id": 5, "name": "Demo Drive"}], "/3/drive/5/files/links": listed}
+    live, text = _imported_text("share_links", "demo drive", answers)
+    assert live[0].note is not None and "right" in live[0].note
+    assert text.startswith("# /a.pdf is not written (kept as the API gave it): right: ")
+
+
+def test_a_sender_both_authorized_and_blocked_is_noted_and_commented() -> None:
+    row = {
+        "mailbox_name": "info",
+        "authorized_senders": ["news@example.net"],
+        "blocked_senders": ["NEWS@example.net"],
+        "has_move_spam": True,
+        "has_mail_filtering": False,
+    }
+    answers = {
+        "/1/products": [{"id": 7, "customer_name": "example.ch", "service_name": "email_hosting"}],
+        "/1/mail_hostings/7/mailboxes": [row],
+    }
+    _, text = _imported_text("mailbox_security", "example.ch", answers)
+    assert text.startswith("# info@example.ch is not written (kept as the API gave it): senders listed twice")
