@@ -98,7 +98,12 @@ async def test_tightening_the_rules_takes_effect_at_once(state_dir: Path, server
 @pytest.fixture
 def real_app(tmp_path: Path, state_dir: Path) -> McpApp:
     """The simulator served as if it were a real account: not a sandbox run, so the commit rule holds."""
-    env = {"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work"), "INFOMANIAK_API_TOKEN": SANDBOX_TOKEN}
+    env = {
+        "INFOMANIAK_GITOPS_HOME": str(tmp_path / "work"),
+        "INFOMANIAK_API_TOKEN": SANDBOX_TOKEN,
+        # A real account's lock is machine-wide; this test's must not meet another run's.
+        "INFOMANIAK_GITOPS_LOCK_DIR": str(tmp_path / "locks"),
+    }
     settings = load_settings(state_dir=state_dir, sandbox=False, env=env, cwd=tmp_path)
     assert not settings.sandbox
     transport = httpx.ASGITransport(app=create_app(SandboxState.demo()))
