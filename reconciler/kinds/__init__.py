@@ -20,6 +20,7 @@ from reconciler.kinds.base import (
 from reconciler.kinds.dns import KIND as DNS
 from reconciler.kinds.domains import KIND as DOMAINS
 from reconciler.kinds.drive_access import KIND as DRIVE_ACCESS
+from reconciler.kinds.drive_permissions import KIND as DRIVE_PERMISSIONS
 from reconciler.kinds.mail_aliases import KIND as MAIL_ALIASES
 from reconciler.kinds.mail_forwarding import KIND as MAIL_FORWARDING
 from reconciler.kinds.mail_redirects import KIND as MAIL_REDIRECTS
@@ -35,6 +36,7 @@ REGISTRY: tuple[Kind, ...] = tuple(
             DNS,
             DOMAINS,
             DRIVE_ACCESS,
+            DRIVE_PERMISSIONS,
             MAIL_ALIASES,
             MAIL_FORWARDING,
             MAIL_REDIRECTS,

@@ -37,6 +37,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.drive_permissions.api import drive_user_rows
 from reconciler.kinds.mapping_file import (
     FilePerScope,
     drop_entry,
@@ -193,7 +194,7 @@ class DriveAccessKind(KindBase):
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         drive = await self._drive_id(ctx, scope)
         objects = []
-        for row in await ctx.client.get_all(_path(drive)):
+        for row in await drive_user_rows(ctx, drive):  # shared with drive_permissions: read once
             if not row.get("email") or row.get("role") not in ("admin", "user", "external"):
                 continue
             spec = DriveUser(role=row["role"])

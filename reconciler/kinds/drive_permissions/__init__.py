@@ -1,0 +1,14 @@
+"""kDrive folder permissions of users and teams as YAML files (``state/drive/permissions/<drive>.yaml``).
+
+Modules: ``spec`` (the YAML model, the normaliser, file edits), ``api`` (users, folders and accesses live,
+and the request paths), ``kind`` (the :class:`DrivePermissionsKind` the engine uses, registered as
+:data:`KIND`).
+"""
+
+from __future__ import annotations
+
+from reconciler.kinds.drive_permissions.api import FolderTarget
+from reconciler.kinds.drive_permissions.kind import KIND, DrivePermissionsKind
+from reconciler.kinds.drive_permissions.spec import FolderAccess, normalize
+
+__all__ = ["KIND", "DrivePermissionsKind", "FolderAccess", "FolderTarget", "normalize"]

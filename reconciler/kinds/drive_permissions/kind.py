@@ -1,0 +1,209 @@
+"""The :class:`DrivePermissionsKind` the engine uses, registered as :data:`KIND`.
+
+A scope is a drive, named as in kDrive but compared without case (``demo drive``), in its own folder
+``state/drive/permissions/`` (share_links keeps ``state/drive/``, drive_access ``state/drive/access/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from reconciler.errors import ApiNotFound, PlanError
+from reconciler.kinds.base import (
+    Action,
+    DesiredObject,
+    DocumentSource,
+    FileLayout,
+    Key,
+    KindBase,
+    LiveObject,
+    RunContext,
+    SpecModel,
+)
+from reconciler.kinds.drive_permissions.api import (
+    FolderTarget,
+    access_path,
+    grants,
+    named_folders,
+    read_access,
+    root_folders,
+    team_ids,
+    user_ids,
+)
+from reconciler.kinds.drive_permissions.spec import (
+    KIND_NAME,
+    FolderAccess,
+    entry_key,
+    file_schema,
+    normalize,
+    parse_file,
+    remove,
+    render_file,
+    upsert,
+)
+from reconciler.kinds.mapping_file import FilePerScope, shown
+from reconciler.kinds.share_links.api import drives, resolve
+from reconciler.kinds.share_links.spec import drive_scope
+
+FILES = FilePerScope(
+    "drive/permissions",
+    drive_scope,
+    duplicate="two files hold the permissions of drive {scope!r}: {first} and {second}; keep one",
+    rule="drive-duplicate-file",
+)
+_WIDE = ("write", "manage")
+_NOBODY: dict[str, Any] = {"users": {}, "teams": {}}
+
+
+class DrivePermissionsKind(KindBase):
+    """The rights of users and teams on the folders of a kDrive, one file per drive."""
+
+    name: ClassVar[str] = KIND_NAME
+    directory: ClassVar[str] = "drive"
+    spec_model: ClassVar[type[SpecModel]] = FolderAccess
+    apply_order: ClassVar[int] = 57
+    """After drive_access (55): a user added to the drive there can be given a folder here."""
+    files: ClassVar[FileLayout] = FILES
+
+    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
+        return parse_file(document, source)
+
+    def file_schema(self) -> dict[str, Any]:
+        return file_schema()
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        return render_file(list(objects), self.format_key)
+
+    def parse_key(self, text: str) -> Key:
+        return (entry_key(text),)
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        return upsert(document, key, entry)
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        return remove(document, key)
+
+    # -- comparison ------------------------------------------------------------------------------------
+    def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
+        return normalize(spec)
+
+    def risks(
+        self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> list[str]:
+        path, reasons = key[0], []
+        where = "the drive root" if path == "/" else path
+        old_users, old_teams = (before or {}).get("users", {}), (before or {}).get("teams", {})
+        new_users, new_teams = (after or {}).get("users", {}), (after or {}).get("teams", {})
+        for name, right in new_teams.items():
+            if right in _WIDE and old_teams.get(name) not in _WIDE:
+                reasons.append(f"gives team {name} {right} access to {where}")
+        if path == "/":
+            for email, right in new_users.items():
+                if right in _WIDE and old_users.get(email) not in _WIDE:
+                    reasons.append(f"gives {email} {right} access to the drive root")
+        lost = sorted(set(old_users) - set(new_users))
+        lost += [f"team {team}" for team in sorted(set(old_teams) - set(new_teams))]
+        if lost:
+            reasons.append(f"removes the access of {', '.join(lost)} to {where}")
+        return reasons
+
+    # -- live ------------------------------------------------------------------------------------------
+    async def _drive(self, ctx: RunContext, scope: str) -> tuple[int, str]:
+        wanted = drive_scope(scope)
+        found = await drives(ctx)
+        matches = [d for d in found if drive_scope(str(d.get("name", ""))) == wanted]
+        if len(matches) == 1:
+            return int(matches[0]["id"]), str(matches[0]["name"])
+        state_dir = ctx.state_dir or Path("state")
+        file = shown(self.path_for(state_dir, wanted), state_dir)
+        if not matches:
+            known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
+            raise PlanError(
+                f"kDrive {wanted!r} does not exist in the account ({file})\n"
+                f"  drives the token sees: {known}\n"
+                "  name the file after one of them (case does not matter), or remove it"
+            )
+        ids = ", ".join(str(d.get("id")) for d in matches)
+        raise PlanError(f"{len(matches)} drives are named {wanted!r} (ids {ids}); cannot tell ({file})")
+
+    async def discover(self, ctx: RunContext) -> list[str]:
+        return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
+
+    async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
+        scope = drive_scope(scope)
+        drive_id, drive_name = await self._drive(ctx, scope)
+        folders = await root_folders(ctx, drive_id)
+        for path in named_folders(self.path_for(ctx.state_dir or Path("state"), scope)):
+            if path not in folders:
+                try:
+                    folders[path] = await resolve(ctx, drive_id, path, drive_name=drive_name, where=KIND_NAME)
+                except ApiNotFound:
+                    continue  # check names the unknown path
+        objects = []
+        for path in sorted(folders):
+            access, target, why = await read_access(ctx, drive_id, folders[path])
+            if access.users or access.teams or why:
+                objects.append(LiveObject((path,), access, target, note=why))
+        return objects
+
+    async def check(
+        self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
+    ) -> list[tuple[DesiredObject, str]]:
+        """Paths must be in the drive, users in the drive, teams in the account."""
+        drive_id, drive_name = await self._drive(ctx, scope)
+        members = await user_ids(ctx, drive_id)
+        teams = await team_ids(ctx, {name for obj in desired for name in normalize(obj.spec)["teams"]})
+        problems: list[tuple[DesiredObject, str]] = []
+        for obj in desired:
+            path, form = obj.key[0], normalize(obj.spec)
+            try:
+                await resolve(ctx, drive_id, path, drive_name=drive_name, where=KIND_NAME)
+            except ApiNotFound:
+                problems.append(
+                    (obj, f"drive {drive_name!r} has no {path}; fix the path, or create the folder in kDrive")
+                )
+            for email in sorted(set(form["users"]) - set(members)):
+                why = f"{email} is not a user of drive {drive_name!r}; add them with drive_access first"
+                problems.append((obj, why))
+            for name in sorted(set(form["teams"]) - set(teams)):
+                why = f"team {name!r} does not exist in the account; fix the name, or create the team first"
+                problems.append((obj, why))
+        return problems
+
+    async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
+        drive_id, drive_name = await self._drive(ctx, scope)
+        file_id = await resolve(ctx, drive_id, desired.key[0], drive_name=drive_name, where=KIND_NAME)
+        await _grant(ctx, FolderTarget(drive_id, file_id), normalize(desired.spec), _NOBODY)
+
+    async def update(self, ctx: RunContext, scope: str, desired: DesiredObject, live: LiveObject) -> None:
+        await _grant(ctx, _folder(live), normalize(desired.spec), normalize(live.spec))
+
+    async def delete(self, ctx: RunContext, scope: str, live: LiveObject) -> None:
+        await _grant(ctx, _folder(live), _NOBODY, normalize(live.spec))
+
+
+async def _grant(ctx: RunContext, target: FolderTarget, want: dict[str, Any], have: dict[str, Any]) -> None:
+    """Add (one POST per right), change and remove the users' then the teams' accesses of one folder."""
+    members = {**await user_ids(ctx, target.drive_id), **target.user_ids}
+    teams = {**await team_ids(ctx, set(want["teams"]) - set(target.team_ids)), **target.team_ids}
+    for who, ids, body_key in (("users", members, "user_ids"), ("teams", teams, "team_ids")):
+        path = access_path(target.drive_id, target.file_id, who)
+        added, changed, removed = grants(want[who], have[who])
+        for right, names in sorted(added.items()):
+            await ctx.client.post(path, json={"right": right, body_key: sorted(ids[n] for n in names)})
+        for name in changed:
+            await ctx.client.put(f"{path}/{ids[name]}", json={"right": want[who][name]})
+        for name in removed:
+            await ctx.client.delete(f"{path}/{ids[name]}")
+
+
+def _folder(live: LiveObject) -> FolderTarget:
+    if not isinstance(live.native, FolderTarget):
+        raise TypeError(f"drive_permissions {live.key}: live object was not built by fetch")
+    return live.native
+
+
+KIND = DrivePermissionsKind()
