@@ -52,28 +52,23 @@ class Run:
 
 
 def run_child(argv: list[str], *, cwd: Path, env: dict[str, str]) -> Run:
-    """Like :func:`run`, measured with ``os.wait4`` on a child we reap ourselves."""
-    start = time.perf_counter()
+    """Run a process in ``cwd``; CPU and peak RSS are its own (``wait4``), wall from spawn to exit."""
     out_path = cwd / ".bench-out"
     err_path = cwd / ".bench-err"
     with out_path.open("w") as out, err_path.open("w") as err:
-        pid = os.posix_spawn(argv[0], argv, env, file_actions=_redirect(out.fileno(), err.fileno(), cwd))
-        _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - start
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen never waits for it
     return Run(
         usage.ru_utime + usage.ru_stime,
         wall,
         usage.ru_maxrss / 1024,
         out_path.read_text(),
         err_path.read_text(),
-        os.waitstatus_to_exitcode(status),
+        proc.returncode,
     )
-
-
-def _redirect(out: int, err: int, cwd: Path) -> list[tuple[int, ...]]:
-    null = os.open(os.devnull, os.O_RDONLY)
-    del cwd
-    return [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)]
 
 
 def measured(argv: list[str], *, cwd: Path, env: dict[str, str], runs: int) -> tuple[float, float, Run]:
@@ -262,7 +257,7 @@ def main() -> int:
         if cold.code not in (0, 2):
             raise SystemExit(f"plan failed:\n{cold.stderr[-3000:]}")
         cpu, wall, last = measured(plan, cwd=work, env=real, runs=args.runs)
-        summary = [line for line in last.stdout.splitlines() if "change" in line.lower()]
+        summary = [line for line in last.stdout.splitlines() if line.startswith(("Plan:", "No changes"))]
         changes = summary[-1] if summary else last.stdout.strip()[-200:]
         requests = counted(server, plan, cwd=work, env=real)
         rss = run_child(plan, cwd=work, env=real).rss_mib
