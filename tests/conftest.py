@@ -17,3 +17,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _private_user_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own user-level state (the per-account apply locks live there).
+
+    Set in the environment rather than in settings so that CLI subprocesses, which drop INFOMANIAK_*
+    variables, inherit it too: no test writes to the real home directory or waits on another run's lock.
+    """
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
