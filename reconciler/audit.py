@@ -37,7 +37,7 @@ def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
 
 def line_hash(line: str) -> str:
     """SHA-256 of one audit line as written (without its newline)."""
-    return hashlib.sha256(line.encode("utf-8")).hexdigest()
+    return hashlib.sha256(line.encode("utf-8", errors="surrogateescape")).hexdigest()
 
 
 class AuditLog:
@@ -154,12 +154,13 @@ def verify_chain(path: Path, *, anchor: str | None = None) -> ChainReport:
     """Check every link of the chain; ``anchor`` is a line hash that must still be in the log."""
     report = ChainReport(path=path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         if anchor:
             report.problems.append(f"the audit log is missing; the last apply recorded entry {anchor[:12]}")
         return report
-    lines = text.split("\n")
+    # Decoded line by line so one damaged line is reported as tampering, not a crash.
+    lines = raw.decode("utf-8", errors="surrogateescape").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     previous: str | None = None
@@ -173,8 +174,14 @@ def verify_chain(path: Path, *, anchor: str | None = None) -> ChainReport:
             previous = line
             continue
         try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            report.problems.append(f"{where}: not UTF-8 (the file was edited)")
+            previous = line
+            continue
+        try:
             entry = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             report.problems.append(f"{where}: not a JSON entry (the file was edited)")
             previous = line
             continue

@@ -129,3 +129,14 @@ def test_a_secret_key_is_masked_but_a_permission_flag_with_that_word_is_kept(tmp
     audit = AuditLog(tmp_path / "audit.jsonl")
     entry = audit.write("applied", before={"password": "hunter2-long", "can_change_password": False})
     assert entry["before"] == {"password": "(sensitive)", "can_change_password": False}
+
+
+def test_a_line_that_is_not_utf8_is_tampering(tmp_path: Path) -> None:
+    audit = _log(tmp_path)
+    bad_line = len(_lines(audit)) + 1
+    with audit.path.open("ab") as handle:
+        handle.write(b"\xff\n")
+    report = verify_chain(audit.path)
+    assert not report.ok
+    assert any(p.startswith(f"line {bad_line}: not UTF-8") for p in report.problems), report.problems
+    assert "TAMPERED" in report.text()

@@ -27,7 +27,7 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.progress import progress_line, wanted
 from reconciler.cli.sandbox_faults import add_fault_arguments, describe_faults, faults_from_args
-from reconciler.errors import ApprovalError, UnverifiedApply
+from reconciler.errors import ApprovalError, PlanError, UnverifiedApply
 from reconciler.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -84,7 +84,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         echo(RENDERERS[args.format](plan))
     if args.out:
         out = Path(args.out)
-        out.write_text(plan.to_json() + "\n", encoding="utf-8")
+        try:
+            out.write_text(plan.to_json() + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise PlanError(
+                f"{out}: cannot write the plan file: {exc.strerror}; pick a folder that exists"
+            ) from exc
         echo_err(f"saved plan to {out}; apply it with `infomaniak-gitops apply {out}`")
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES

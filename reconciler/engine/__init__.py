@@ -72,8 +72,12 @@ def load_plan_file(path: Path) -> Plan:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PlanError(f"{path}: cannot read the plan file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{path}: not a JSON plan file (not UTF-8 at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise PlanError(f"{path}:{exc.lineno}: not a JSON plan file ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise PlanError(f"{path}: not a JSON plan file (nested too deeply)") from exc
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:

@@ -130,3 +130,20 @@ def test_unreachable_api_is_one_clear_error_naming_the_url(run_cli, dns_state: P
     assert "retrying" not in result.stderr
     assert f"the API at {url} could not be reached" in result.stderr
     assert "check INFOMANIAK_API_URL" in result.stderr
+
+
+def test_bad_plan_files_are_one_line_errors(run_cli, dns_state: Path, tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_bytes(b"\xff\xfe")
+    (tmp_path / "deep.json").write_text("[" * 100000 + "\n")
+    for name, detail in (("bad.json", "not UTF-8"), ("deep.json", "nested too deeply")):
+        result = run_cli("--sandbox", "apply", name)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"{name}: not a JSON plan file ({detail}" in result.stderr, result.stderr
+
+
+def test_plan_out_into_a_missing_folder_names_the_path(run_cli, dns_state: Path) -> None:
+    result = run_cli("--sandbox", "plan", "--out", "/nonexistent/dir/p.json")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "/nonexistent/dir/p.json: cannot write the plan file" in result.stderr, result.stderr
