@@ -21,9 +21,11 @@ def anyio_backend() -> str:
 
 @pytest.fixture(autouse=True)
 def _private_user_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own user-level state (the per-account apply locks live there).
+    """Each test gets its own user-level state (the per-account apply locks live there) and cache (the
+    parse cache's signing key lives there).
 
     Set in the environment rather than in settings so that CLI subprocesses, which drop INFOMANIAK_*
     variables, inherit it too: no test writes to the real home directory or waits on another run's lock.
     """
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
