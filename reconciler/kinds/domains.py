@@ -69,7 +69,7 @@ FILES = FilePerScope(
 def _host(raw: str) -> str:
     host = raw.strip().lower().rstrip(".")
     if not _HOST.fullmatch(host):
-        raise PydanticCustomError("domains_host", "{value!r} is not a host name", {"value": raw})
+        raise PydanticCustomError("domains_host", "{value} is not a host name", {"value": repr(raw)})
     return host
 
 

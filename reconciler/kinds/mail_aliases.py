@@ -69,9 +69,9 @@ def _alias(raw: str) -> str:
     if not _LOCAL_PART.fullmatch(local) or len(local) > ALIAS_MAX:
         raise PydanticCustomError(
             "mail_alias",
-            "{value!r} is no alias: give its local part (letters, digits, . _ + -; at most 64) or its full "
+            "{value} is no alias: give its local part (letters, digits, . _ + -; at most 64) or its full "
             "address",
-            {"value": raw},
+            {"value": repr(raw)},
         )
     # Keep the domain for parse_file's same-domain check; normalize drops it.
     return text if at else local

@@ -67,7 +67,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 def _target(raw: str) -> str:
     text = raw.strip().lower()
     if not _EMAIL.fullmatch(text):
-        raise PydanticCustomError("mail_forward_to", "{value!r} is not an email address", {"value": raw})
+        raise PydanticCustomError("mail_forward_to", "{value} is not an email address", {"value": repr(raw)})
     return text
 
 

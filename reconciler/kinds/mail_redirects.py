@@ -61,7 +61,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 def _target(raw: str) -> str:
     text = raw.strip().lower()
     if not _EMAIL.fullmatch(text) or len(text) > 255:
-        raise PydanticCustomError("mail_redirect_to", "{value!r} is not an email address", {"value": raw})
+        raise PydanticCustomError("mail_redirect_to", "{value} is not an email address", {"value": repr(raw)})
     return text
 
 

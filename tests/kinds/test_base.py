@@ -98,3 +98,23 @@ def test_a_kind_missing_a_required_part_cannot_be_made() -> None:
 
 def test_every_registered_kind_is_built_on_the_base() -> None:
     assert all(isinstance(kind, KindBase) for kind in all_kinds())
+
+
+def test_custom_validation_messages_quote_the_value() -> None:
+    # pydantic fills `{value}` but leaves `{value!r}` as written: the value goes into the context quoted.
+    from pydantic_core import PydanticCustomError
+
+    from reconciler.kinds import domains, mail_aliases, mail_forwarding, mail_redirects
+    from reconciler.kinds.share_links import spec as share_spec
+
+    checks = [
+        (lambda: mail_redirects._target("nope"), "'nope' is not an email address"),
+        (lambda: mail_forwarding._target("nope"), "'nope' is not an email address"),
+        (lambda: domains._host("-bad-"), "'-bad-' is not a host name"),
+        (lambda: mail_aliases._alias("a b"), "'a b' is no alias: give its local part"),
+        (lambda: share_spec._to_epoch("soon"), "'soon' is not a date (2030-06-30)"),
+    ]
+    for call, expected in checks:
+        with pytest.raises(PydanticCustomError) as caught:
+            call()
+        assert caught.value.message().startswith(expected), caught.value.message()

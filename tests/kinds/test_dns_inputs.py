@@ -173,3 +173,9 @@ def test_the_unknown_type_message_lists_only_the_types_a_file_may_use() -> None:
 def test_a_unicode_zone_name_is_its_idna_form() -> None:
     assert zone_name("Straße.CH.") == zone_name("xn--strae-oqa.ch") == "xn--strae-oqa.ch"
     assert zone_name("example.ch") == "example.ch"
+
+
+def test_the_unknown_type_message_names_the_type() -> None:
+    (error,) = parse_errors(KIND, {"www": {"type": "AX", "value": "1.2.3.4"}}, FILE)
+    assert error[1].startswith("unsupported record type 'AX'; a zone file may use A, AAAA"), error
+    assert "{type" not in error[1]

@@ -110,8 +110,8 @@ class Record(SpecModel):
         if isinstance(rtype, str) and rtype not in SUPPORTED_TYPES:
             raise PydanticCustomError(
                 "dns_type",
-                "unsupported record type {type!r}; a zone file may use {types}",
-                {"type": raw, "types": ", ".join(WRITABLE_TYPES)},
+                "unsupported record type {type}; a zone file may use {types}",
+                {"type": repr(raw), "types": ", ".join(WRITABLE_TYPES)},
             )
         return rtype
 

@@ -89,7 +89,9 @@ def _to_epoch(raw: Any) -> Any:
             raw = datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
         except ValueError:
             raise PydanticCustomError(
-                "share_link_date", "{value!r} is not a date (2030-06-30) or an ISO date-time", {"value": text}
+                "share_link_date",
+                "{value} is not a date (2030-06-30) or an ISO date-time",
+                {"value": repr(text)},
             ) from None
     if isinstance(raw, datetime):
         moment = raw if raw.tzinfo is not None else raw.replace(tzinfo=UTC)
