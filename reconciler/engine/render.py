@@ -7,13 +7,13 @@ comment, and every doubt about that hash is a refusal (``parse_plan_marker``).
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.engine.model import Change, FieldChange, Plan
+from reconciler.engine.quoting import quote_value, reveal
 from reconciler.errors import PlanError, SettingsError
 from reconciler.gitinfo import DIRTY_SUFFIX
 
@@ -29,9 +29,7 @@ _BOLD = "\033[1m"
 
 
 def _short(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return quote_value(value)
 
 
 def field_lines(item: FieldChange) -> list[str]:
@@ -82,7 +80,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         out.append(f"{_BOLD}{header}{_RESET}" if color else header)
         for change in changes:
             mark = _SYMBOL[change.action]
-            out.append(paint(change.action, f"  {mark} {change.display_key}  ({change.action})"))
+            out.append(paint(change.action, f"  {mark} {reveal(change.display_key)}  ({change.action})"))
             for line in change_detail(change):
                 out.append(f"      {line}")
             for reason in change.risky:
@@ -130,7 +128,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 def _oneline(text: str, limit: int = MAX_LINE) -> str:
-    flat = _CONTROL.sub(" ", text).strip()
+    flat = reveal(_CONTROL.sub(" ", text).strip())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

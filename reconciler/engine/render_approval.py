@@ -9,12 +9,12 @@ where the full plan is — never a silently cut list. The approval page renders 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.engine.model import Change, FieldChange, Plan
+from reconciler.engine.quoting import quote_value, reveal
 from reconciler.kinds.base import SENSITIVE_MARK
 
 QUESTION_LIMIT = 4_000
@@ -73,15 +73,14 @@ class ApprovalContent:
 
 def _flat(text: str, limit: int) -> str:
     """One line: control characters folded (a value cannot fake a new line of the prompt), long text cut."""
-    flat = _CONTROL.sub(" ", text).strip()
+    flat = reveal(_CONTROL.sub(" ", text).strip())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _value(value: Any, limit: int | None = VALUE_LIMIT) -> str:
     if value == SENSITIVE_MARK:
         return "(secret)"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = json.dumps(text, ensure_ascii=False) if isinstance(value, str) else text
+    text = quote_value(value)
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
