@@ -13,6 +13,7 @@ from reconciler.api.paths import check_scope
 from reconciler.desired.config import CONFIG_FILE, AccountConfig
 from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
 from reconciler.desired.policy import PolicyBaseline, committed_baseline, loosenings, policy_of
+from reconciler.desired.yamlio import display_path
 from reconciler.engine.diff import diff_scope, field_changes
 from reconciler.engine.journal import Planned, journal_notices, read_journal
 from reconciler.engine.lock import lock_is_held
@@ -41,25 +42,59 @@ class Target:
 
 
 def parse_targets(texts: Sequence[str], kinds: Sequence[Kind] | None = None) -> list[Target]:
-    """Parse ``dns``, ``dns/example.ch``, ``mail/example.ch`` (kind name or directory, then scope)."""
+    """Parse ``dns``, ``dns/example.ch``, ``mail/example.ch`` (kind name or directory, then scope).
+
+    A target only ever narrows: a scope that is empty, made of dots, or not a scope of its kind
+    (``tags/stray``) is refused rather than read as "every scope". The scope is spelled the way the kind's
+    files spell it (``dns/Straße.CH.`` → ``dns/xn--strae-oqa.ch``).
+    """
     known = tuple(kinds) if kinds is not None else all_kinds()
     targets: list[Target] = []
     for text in texts:
-        head, _, scope = text.strip().strip("/").partition("/")
+        cleaned = text.strip()
+        if cleaned.count("/") == 1:
+            # One trailing slash is what a shell completes a folder name with (``dns/``): the whole kind.
+            cleaned = cleaned.removesuffix("/")
+        head, slash, scope = cleaned.partition("/")
+        if not head:
+            raise SettingsError(f"empty target {text!r}; use KIND or KIND/SCOPE, e.g. dns/example.ch")
+        if slash and not scope.strip("."):
+            raise SettingsError(f"target {text!r} has no scope after '/'; use KIND or KIND/SCOPE")
         if scope:
             # Scopes reach file names and API paths: refuse URL syntax and control characters up front.
             check_scope(scope)
-        if not head:
-            raise SettingsError(f"empty target {text!r}; use KIND or KIND/SCOPE, e.g. dns/example.ch")
         matching = [k for k in known if head == k.name] or [k for k in known if head == k.directory]
         if not matching:
             names = ", ".join(k.name for k in known)
             raise SettingsError(f"unknown target {text!r}; known kinds: {names} (use KIND or KIND/SCOPE)")
-        # Several kinds may share a directory (account/teams.yaml, account/tags.yaml); loading keeps
-        # only the kinds that have a file for the scope.
+        # Several kinds may share a directory (account/: tags, teams); the scope says which is meant.
+        named: list[Target] = []
+        refusals: list[SettingsError] = []
         for kind in matching:
-            targets.append(Target(kind.name, scope.rstrip(".").lower() or None))
+            try:
+                named.append(Target(kind.name, kind.scope_name(scope) if scope else None))
+            except SettingsError as exc:
+                refusals.append(exc)
+        if not named:
+            raise refusals[0]
+        targets += named
     return targets
+
+
+def _check_targets_exist(session: Session, desired: DesiredState, targets: Sequence[Target]) -> None:
+    """A target naming a scope no file holds is a typo, not an empty plan (CI would read "no changes")."""
+    loaded = {(item.kind.name, item.scope.casefold()) for item in desired.scopes}
+    for target in targets:
+        if target.scope is None or (target.kind, target.scope.casefold()) in loaded:
+            continue
+        kind = session.kind(target.kind)
+        files = sorted(kind.scope_files(desired.root))
+        raise SettingsError(
+            f"no desired-state file for {target.kind}/{target.scope} "
+            f"(it would be {display_path(kind.path_for(desired.root, target.scope))})\n"
+            f"  {target.kind} scopes with a file: {', '.join(files) or 'none'}\n"
+            f"  Next: fix the target, or `infomaniak-gitops import {target.kind} {target.scope}`"
+        )
 
 
 def _selection(targets: Sequence[Target]) -> list[tuple[str, str | None]] | None:
@@ -224,6 +259,7 @@ def load_for_plan(session: Session, targets: Sequence[Target]) -> DesiredState:
         root, session.kinds, selected=_selection(targets), cache_dir=session.settings.work_dir
     )
     desired.baseline = committed_baseline(root, ref=session.settings.policy_base)
+    _check_targets_exist(session, desired, targets)
     return desired
 
 

@@ -196,6 +196,11 @@ class Kind(Protocol):
         """Glob of this kind's files (``state/dns/*.yaml``), for editors' schema associations."""
         ...
 
+    def scope_name(self, scope: str) -> str:
+        """A scope as typed (``Example.CH.``, ``straße.ch``) → as files and plans name it; SettingsError
+        when the kind has no such scope form (``tags/stray``)."""
+        ...
+
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         """Turn a loaded YAML document into desired objects, reporting problems through ``source``."""
         ...
@@ -296,6 +301,10 @@ class FileLayout(Protocol):
         """Glob of the files (``state/dns/*.yaml``)."""
         ...
 
+    def scope_name(self, scope: str) -> str:
+        """A scope as a person typed it → as files and plans name it; SettingsError when it cannot be one."""
+        ...
+
 
 class KindBase(ABC):
     """Base of the kinds: the protocol's file part from ``files``, and defaults for its optional parts.
@@ -320,6 +329,9 @@ class KindBase(ABC):
 
     def file_pattern(self, state_dir: Path) -> str:
         return self.files.pattern(state_dir)
+
+    def scope_name(self, scope: str) -> str:
+        return self.files.scope_name(scope)
 
     @abstractmethod
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]: ...

@@ -47,6 +47,9 @@ class OneFile:
     def pattern(self, state_dir: Path) -> str:
         return self.path_for(state_dir, self.scope).as_posix()
 
+    def scope_name(self, scope: str) -> str:
+        return self.path_for(Path(), scope).stem  # path_for refuses any other scope
+
 
 @dataclass(frozen=True)
 class FilePerScope:
@@ -84,6 +87,9 @@ class FilePerScope:
 
     def pattern(self, state_dir: Path) -> str:
         return (state_dir / self.directory / "*.yaml").as_posix()
+
+    def scope_name(self, scope: str) -> str:
+        return self.scope_of(scope)
 
 
 def shown(path: Path, state_dir: Path) -> str:

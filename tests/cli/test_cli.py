@@ -147,3 +147,15 @@ def test_plan_out_into_a_missing_folder_names_the_path(run_cli, dns_state: Path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "/nonexistent/dir/p.json: cannot write the plan file" in result.stderr, result.stderr
+
+
+def test_targets_that_would_widen_or_name_no_file_are_refused(run_cli, dns_state: Path) -> None:
+    widened = run_cli("--sandbox", "apply", "--target", "dns/..", "--auto-approve")
+    assert widened.returncode == 1
+    assert "has no scope after '/'" in widened.stderr
+    typo = run_cli("--sandbox", "plan", "--target", "dns/exmaple.ch", "--detailed-exitcode")
+    assert typo.returncode == 1  # not 0 ("no changes"), which a CI job would trust
+    assert "no desired-state file for dns/exmaple.ch" in typo.stderr
+    assert "demo-shop.ch, example.ch" in typo.stderr
+    audit = dns_state.parent / ".infomaniak-gitops" / "audit.jsonl"
+    assert not audit.exists() or "apply_attempt" not in audit.read_text()

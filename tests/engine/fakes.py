@@ -48,6 +48,9 @@ class FakeKind:
     def path_for(self, state_dir: Path, scope: str) -> Path:
         return state_dir / self.directory / f"{scope}.yaml"
 
+    def scope_name(self, scope: str) -> str:
+        return scope
+
     def file_pattern(self, state_dir: Path) -> str:
         return (state_dir / self.directory / "*.yaml").as_posix()
 

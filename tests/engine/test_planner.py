@@ -28,6 +28,32 @@ def test_a_scope_with_url_syntax_or_control_characters_is_refused(target: str) -
         parse_targets([target])
 
 
+def test_a_target_spells_its_scope_as_the_files_do() -> None:
+    assert parse_targets(["dns/Straße.CH."]) == [Target("dns", "xn--strae-oqa.ch")]
+    assert parse_targets(["dns/"]) == [Target("dns")]  # a shell-completed folder: the whole kind
+    assert parse_targets(["account/teams"]) == [Target("teams", "teams")]  # the folder tags share
+
+
+@pytest.mark.parametrize("target", ["dns/..", "dns/.", "dns//", "dns/./", "tags/stray", "teams/x"])
+def test_a_target_never_widens_to_the_whole_kind(target: str) -> None:
+    # Each of these used to select every scope of the kind (an apply on every zone).
+    with pytest.raises(SettingsError):
+        parse_targets([target])
+
+
+@pytest.mark.anyio
+async def test_a_target_without_a_file_is_an_error_listing_the_files(
+    make_session: Callable[..., Session], write_items: Callable[[str, str], Path]
+) -> None:
+    write_items("main", DESIRED)
+    async with make_session() as session:
+        with pytest.raises(SettingsError) as caught:
+            await make_plan(session, targets=[Target("items", "mian")])
+    message = str(caught.value)
+    assert "no desired-state file for items/mian" in message
+    assert "items scopes with a file: main" in message
+
+
 @pytest.fixture
 def committed(tmp_path: Path, state_dir: Path) -> git.Repo:
     (state_dir / "infomaniak.yaml").write_text('protect: ["items/main/old"]\n')
