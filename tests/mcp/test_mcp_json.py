@@ -1,4 +1,4 @@
-"""The `.mcp.json` that `init` writes starts a working server, the way Claude Code or the Inspector start it."""
+"""The `.mcp.json` that `init` writes starts a working server, as Claude Code or the Inspector start it."""
 
 from __future__ import annotations
 
