@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reconciler.errors import SettingsError
 
@@ -113,6 +114,14 @@ def load_settings(
     budget = parse_budget(environ.get(BUDGET_ENV))
     page_size = parse_page_size(environ.get(PAGE_SIZE_ENV))
     url = environ.get(URL_ENV) or DEFAULT_API_URL
+    netloc = urlsplit(url).netloc
+    if "@" in netloc:
+        # Never echo the user-info: it may hold a password, and "http://127.0.0.1@host" would pass below.
+        host = netloc.rpartition("@")[2]
+        raise SettingsError(
+            f"{URL_ENV} holds a user name or password before {host!r}; remove it from the URL "
+            f"and put the API token in {TOKEN_ENV}"
+        )
     if not url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
         raise SettingsError(f"{URL_ENV}={url!r}: use https://, or http:// only on the loopback address")
     return Settings(

@@ -71,3 +71,15 @@ def test_values_from_the_environment(tmp_path):
 def test_bad_values_name_the_variable(tmp_path, name, value):
     with pytest.raises(SettingsError, match=name):
         settings_from(tmp_path, **{name: value})
+
+
+@pytest.mark.parametrize(
+    "url", ["https://user:pw@127.0.0.1:9", "https://pw@api.infomaniak.com", "http://127.0.0.1@evil.example"]
+)
+def test_user_info_in_the_url_is_refused_without_echoing_it(tmp_path: Path, url: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env={"INFOMANIAK_API_URL": url}, cwd=tmp_path)
+    message = str(caught.value)
+    assert "INFOMANIAK_API_TOKEN" in message and "user name or password" in message
+    assert "pw" not in message and "user" not in message.replace("user name", "")
+    assert "127.0.0.1@" not in message

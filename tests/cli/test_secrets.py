@@ -75,3 +75,11 @@ def test_token_never_appears_in_output_logs_or_audit(
     for path in (tmp_path / ".infomaniak-gitops").rglob("*"):
         if path.is_file():
             assert TOKEN not in path.read_text(errors="replace"), path
+
+
+def test_a_password_in_the_api_url_is_refused_and_never_printed(run_cli, tmp_path: Path) -> None:
+    env = clean_env(INFOMANIAK_API_TOKEN=TOKEN, INFOMANIAK_API_URL="https://user:s3cr3t-pw@127.0.0.1:9")
+    result = run_cli("plan", env=env)
+    assert result.returncode == 1
+    assert "s3cr3t-pw" not in result.stdout + result.stderr
+    assert "put the API token in INFOMANIAK_API_TOKEN" in result.stderr, result.stderr
