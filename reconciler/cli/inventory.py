@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,21 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 AUDIT_NAMES = ("dns", "share_links", "mailboxes", "access", "expiry")
 
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum`` (the MCP tools have the same bounds)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}; give at least {minimum}")
+        return value
+
+    return parse
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the read-only verbs to the top-level subparsers."""
     show = sub.add_parser(
@@ -131,8 +147,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     show.add_argument("kind", nargs="?", help="a kind, e.g. mailboxes or dns; omit to list every kind")
     show.add_argument("scope", nargs="?", help="e.g. a mail hosting, drive or zone; omit for all")
     show.add_argument("--format", choices=READ_FORMATS, default="text")
-    show.add_argument("--offset", type=int, default=0, help="skip this many rows")
-    show.add_argument("--limit", type=int, default=DEFAULT_SHOW_LIMIT, help="show at most this many rows")
+    show.add_argument("--offset", type=at_least(0), default=0, help="skip this many rows")
+    show.add_argument(
+        "--limit", type=at_least(1), default=DEFAULT_SHOW_LIMIT, help="show at most this many rows"
+    )
     show.add_argument("--as-of", metavar="YYYY-MM-DD", help="judge expiry and ages as of this day")
     show.set_defaults(func=cmd_show)
 
@@ -147,9 +165,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     audit.add_argument(
         "--audit", action="append", choices=AUDIT_NAMES, help="run only this audit (repeatable)"
     )
-    audit.add_argument("--days", type=int, default=30, help="expiry window in days (default 30)")
+    audit.add_argument("--days", type=at_least(1), default=30, help="expiry window in days (default 30)")
     audit.add_argument(
-        "--invitation-days", type=int, default=30, help="pending invitations older than this are findings"
+        "--invitation-days",
+        type=at_least(1),
+        default=30,
+        help="pending invitations older than this are findings",
     )
     audit.add_argument("--as-of", metavar="YYYY-MM-DD", help="judge expiry and ages as of this day")
     audit.set_defaults(func=cmd_audit_account)
@@ -161,5 +182,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     get.add_argument(
         "--param", "-p", action="append", default=[], metavar="NAME=VALUE", help="query parameter"
     )
-    get.add_argument("--max-chars", type=int, default=20_000, help="cut the answer at this many characters")
+    get.add_argument(
+        "--max-chars", type=at_least(1), default=20_000, help="cut the answer at this many characters"
+    )
     get.set_defaults(func=cmd_api)

@@ -63,3 +63,16 @@ def test_api_get_prints_the_answer_and_refuses_escapes(run_cli) -> None:
     assert escape.returncode == 1 and "'..' segment" in escape.stderr
     bad = run_cli("--sandbox", "api", "get", "/1/products", "-p", "nonsense")
     assert bad.returncode == 1 and "is not NAME=VALUE" in bad.stderr
+
+
+def test_counts_below_their_minimum_are_argparse_errors(run_cli) -> None:
+    for args, minimum in (
+        (("api", "get", "/1/accounts", "--max-chars", "-5"), 1),
+        (("api", "get", "/1/accounts", "--max-chars", "0"), 1),
+        (("show", "products", "--limit", "0"), 1),
+        (("show", "products", "--offset", "-1"), 0),
+        (("audit-account", "--days", "0"), 1),
+    ):
+        result = run_cli("--sandbox", *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert f"give at least {minimum}" in result.stderr and "usage:" in result.stderr, result.stderr
