@@ -19,13 +19,21 @@ PACKAGES = [
 ]
 
 
+def _isort_key(name: str) -> tuple[int, str]:
+    # The order ruff's RUF022 keeps: CONSTANTS, then Classes, then functions, each alphabetical.
+    if name.isupper():
+        return (0, name)
+    return (1 if name[:1].isupper() else 2, name)
+
+
 @pytest.mark.parametrize("name", PACKAGES)
-def test_all_names_exist_once(name: str) -> None:
+def test_all_names_exist_once_in_order(name: str) -> None:
     module = importlib.import_module(name)
     exported = list(module.__all__)
     assert len(exported) == len(set(exported))
     missing = [item for item in exported if not hasattr(module, item)]
     assert missing == []
+    assert exported == sorted(exported, key=_isort_key)
 
 
 def test_every_error_class_is_in_the_tree() -> None:

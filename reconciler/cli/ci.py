@@ -42,17 +42,19 @@ DEFAULT_COMMENT_ID = "state"
 
 
 async def _drift(args: argparse.Namespace, settings: Settings) -> DriftReport:
-    from reconciler.audit import AuditLog
     from reconciler.desired import display_path, load_desired
     from reconciler.engine import (
+        AuditLog,
         Session,
         compute_drift,
+        default_branch_ref,
+        describe_commit,
+        exported_state,
         load_last_apply,
         memo_kinds,
         parse_targets,
         relabel_files,
     )
-    from reconciler.gitinfo import default_branch_ref, describe_commit, exported_state
     from reconciler.kinds import all_kinds
 
     targets = parse_targets(args.target)
@@ -94,8 +96,7 @@ def _applied_states(
 ) -> dict[str, DesiredState]:
     """The desired state of each commit the last apply verified, narrowed to the base's scopes."""
     from reconciler.desired import load_desired
-    from reconciler.engine import scope_commits
-    from reconciler.gitinfo import DIRTY_SUFFIX, exported_state, resolve_commit
+    from reconciler.engine import DIRTY_SUFFIX, exported_state, resolve_commit, scope_commits
 
     wanted = [(item.kind.name, item.scope) for item in base.scopes]
     kinds = [item.kind for item in base.scopes]

@@ -62,8 +62,7 @@ async def _plan(
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from reconciler.desired import display_path
-    from reconciler.engine import RENDERERS, relabel_files, render_text
-    from reconciler.gitinfo import describe_commit, exported_state
+    from reconciler.engine import RENDERERS, describe_commit, exported_state, relabel_files, render_text
 
     settings = settings_for(args)
     progress = wanted(sys.stderr, output_format=args.format)
@@ -165,7 +164,7 @@ def _check_clean(args: argparse.Namespace, settings: Settings) -> None:
     The sandbox is exempt: it is the place to try edits before committing them, and nothing real changes.
     """
     from reconciler.desired import display_path
-    from reconciler.gitinfo import is_dirty
+    from reconciler.engine import is_dirty
 
     if settings.sandbox or args.allow_dirty or not is_dirty(settings.state_dir):
         return
@@ -181,6 +180,7 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
     from reconciler.engine import (
         Session,
         apply_plan,
+        describe_commit,
         journal_notices,
         load_plan_file,
         make_plan,
@@ -191,7 +191,6 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
         settle_interrupted,
         undo_source,
     )
-    from reconciler.gitinfo import describe_commit
 
     approved: Plan | None = None
     targets = parse_targets(args.target)
@@ -294,7 +293,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         settings.sandbox_file.unlink(missing_ok=True)
         settings.last_apply_file.unlink(missing_ok=True)
         if args.account != "demo":
-            from reconciler.sandbox.large import ACCOUNTS
+            from reconciler.sandbox import ACCOUNTS
 
             ACCOUNTS[args.account]().save(settings.sandbox_file)
         echo(
@@ -302,8 +301,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             f" ({settings.sandbox_file})"
         )
         return EXIT_OK
-    from reconciler.sandbox import SANDBOX_TOKEN
-    from reconciler.sandbox.server import serve
+    from reconciler.sandbox import SANDBOX_TOKEN, serve
 
     # Also accepting the token from the environment lets real-mode commands (INFOMANIAK_API_URL pointed
     # here) run unchanged against the simulator.

@@ -72,8 +72,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from reconciler.audit import verify_chain
-    from reconciler.engine import load_last_apply
+    from reconciler.engine import load_last_apply, verify_chain
 
     settings = settings_for(args)
     anchor = load_last_apply(settings.last_apply_file).get("audit_head")

@@ -1,6 +1,18 @@
-"""Desired state: load, validate and save the YAML files of a state directory."""
+"""Desired state: load, validate, edit and save the YAML files of a state directory."""
+
+from __future__ import annotations
 
 from reconciler.desired.config import CONFIG_FILE, AccountConfig, SafetyConfig
+from reconciler.desired.edit import (
+    EditResult,
+    check_scope,
+    read_scope,
+    remove_entry,
+    scope_path,
+    set_entry,
+    shown_path,
+    write_scope,
+)
 from reconciler.desired.limits import Limits, check_value
 from reconciler.desired.loader import (
     DesiredState,
@@ -10,6 +22,7 @@ from reconciler.desired.loader import (
     load_desired,
     parse_document,
 )
+from reconciler.desired.policy import committed_baseline, loosenings
 from reconciler.desired.yamlio import (
     display_path,
     dump_yaml,
@@ -25,11 +38,14 @@ __all__ = [
     "CONFIG_FILE",
     "AccountConfig",
     "DesiredState",
+    "EditResult",
     "FileSource",
     "Limits",
     "SafetyConfig",
     "ScopeDesired",
+    "check_scope",
     "check_value",
+    "committed_baseline",
     "display_path",
     "dump_yaml",
     "load_config",
@@ -37,8 +53,15 @@ __all__ = [
     "load_yaml_fast",
     "load_yaml_file",
     "load_yaml_text",
+    "loosenings",
     "parse_document",
+    "read_scope",
+    "remove_entry",
     "round_trip_yaml",
+    "scope_path",
+    "set_entry",
+    "shown_path",
+    "write_scope",
     "write_text_atomic",
     "write_yaml_file",
 ]

@@ -1,4 +1,10 @@
-"""The one engine every front calls: plan, render, approve, apply."""
+"""The one engine every front calls: plan, render, approve, apply; and what runs need around them.
+
+This is the engine's face: the fronts (``cli``, ``mcp``) import from here, never from its modules (the
+import contract in pyproject.toml checks it). It also re-exports the audit log, the git facts and the secret
+masking, so that a front needs no module outside the faces (``reconciler.settings``, the run's settings from
+flags and environment, is a one-module layer the fronts import directly, which keeps ``--help`` cheap).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler.audit import AuditLog, verify_chain
 from reconciler.audits import (
     AUDIT_RENDERERS,
     AUDITS,
@@ -26,23 +33,33 @@ from reconciler.engine.drift import (
     scope_commits,
 )
 from reconciler.engine.execution import ApplyReport
-from reconciler.engine.importer import ImportedScope, import_scopes, resolve_scopes
+from reconciler.engine.importer import (
+    ImportedScope,
+    LiveDocument,
+    import_scopes,
+    live_document,
+    resolve_scopes,
+)
 from reconciler.engine.journal import journal_notices, read_journal
 from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary
+from reconciler.engine.overview import AccountOverview, ManagedScopes, account_overview
 from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
 from reconciler.engine.progress import Progress, progress_text
 from reconciler.engine.render import (
     GITHUB_COMMENT_LIMIT,
+    QUESTION_LIMIT,
     RENDERERS,
+    ApprovalBlock,
+    approval_content,
     comment_length,
     comment_marker,
     md_text,
     parse_plan_marker,
+    render_approval,
     render_json,
     render_markdown,
     render_text,
 )
-from reconciler.engine.render_approval import QUESTION_LIMIT, approval_content, render_approval
 from reconciler.engine.scaffold import (
     ScaffoldReport,
     commit_all,
@@ -55,6 +72,15 @@ from reconciler.engine.scaffold import (
 from reconciler.engine.session import Session, load_last_apply
 from reconciler.engine.undo import plan_undo, undo_source
 from reconciler.errors import PlanError
+from reconciler.gitinfo import (
+    DIRTY_SUFFIX,
+    default_branch_ref,
+    describe_commit,
+    exported_state,
+    head_commit,
+    is_dirty,
+    resolve_commit,
+)
 from reconciler.inventory import (
     READ_RENDERERS,
     ApiGetResult,
@@ -64,6 +90,7 @@ from reconciler.inventory import (
     read_live,
     render_catalogue,
 )
+from reconciler.redaction import mask_secrets
 
 
 def load_plan_file(path: Path) -> Plan:
@@ -94,18 +121,24 @@ def load_plan_file(path: Path) -> Plan:
 __all__ = [
     "AUDITS",
     "AUDIT_RENDERERS",
+    "DIRTY_SUFFIX",
     "DRIFT_RENDERERS",
     "GITHUB_COMMENT_LIMIT",
     "QUESTION_LIMIT",
     "READ_RENDERERS",
     "RENDERERS",
+    "AccountOverview",
     "ApiGetResult",
     "ApplyReport",
+    "ApprovalBlock",
+    "AuditLog",
     "AuditReport",
     "Change",
     "DriftReport",
     "FieldChange",
     "ImportedScope",
+    "LiveDocument",
+    "ManagedScopes",
     "Plan",
     "Progress",
     "ReadResult",
@@ -115,6 +148,7 @@ __all__ = [
     "Severity",
     "Target",
     "Thresholds",
+    "account_overview",
     "api_get",
     "apply_plan",
     "approval_content",
@@ -122,16 +156,23 @@ __all__ = [
     "comment_marker",
     "commit_all",
     "compute_drift",
+    "default_branch_ref",
+    "describe_commit",
     "describe_moves",
     "detect_account",
+    "exported_state",
     "find_read_kind",
+    "head_commit",
     "import_scopes",
     "installed_command",
+    "is_dirty",
     "journal_notices",
+    "live_document",
     "load_for_plan",
     "load_last_apply",
     "load_plan_file",
     "make_plan",
+    "mask_secrets",
     "mcp_config",
     "md_text",
     "memo_kinds",
@@ -149,6 +190,7 @@ __all__ = [
     "render_json",
     "render_markdown",
     "render_text",
+    "resolve_commit",
     "resolve_scopes",
     "run_audits",
     "scaffold_repository",
@@ -156,4 +198,5 @@ __all__ = [
     "scope_commits",
     "settle_interrupted",
     "undo_source",
+    "verify_chain",
 ]

@@ -9,6 +9,7 @@ validated as a desired file before it replaces anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.desired.edit import EditResult, check_scope, scope_path, write_scope
 from reconciler.engine.session import Session
@@ -51,6 +52,25 @@ def resolve_scopes(kind: Kind, given: list[str], live: list[str]) -> list[str]:
     return resolved
 
 
+@dataclass(frozen=True)
+class LiveDocument:
+    """One live scope in its desired file's shape."""
+
+    document: Any
+    resources: int
+    notes: tuple[str, ...]
+    """Values kept as the API gave them, each ``key: note`` (the file carries a comment for each)."""
+
+
+async def live_document(session: Session, kind: Kind, scope: str) -> LiveDocument:
+    """One live scope as its desired file's document (read-only: nothing is written)."""
+    # The scope goes into API paths as well as file names: the same guard keeps both in place.
+    scope = check_scope(scope)
+    live = await kind.fetch(session.ctx, scope)
+    notes = tuple(f"{kind.format_key(obj.key)}: {obj.note}" for obj in live if obj.note)
+    return LiveDocument(kind.render(live, scope), len(live), notes)
+
+
 async def import_scopes(
     session: Session, kind: Kind, scopes: list[str], *, overwrite: bool, missing_ok: bool = False
 ) -> list[ImportedScope]:
@@ -74,11 +94,14 @@ async def import_scopes(
                 f"{path.relative_to(state_dir.parent).as_posix()} already exists; pass --overwrite "
                 "(MCP: overwrite=true) to replace it with live state"
             )
-        live = await kind.fetch(session.ctx, scope)
-        notes = tuple(f"{kind.format_key(obj.key)}: {obj.note}" for obj in live if obj.note)
-        documents.append((scope, kind.render(live, scope), len(live), notes))
+        documents.append((scope, await live_document(session, kind, scope)))
     # Written only once every scope was read, so a failed request leaves no half-imported set of files.
     return [
-        ImportedScope(scope, write_scope(state_dir, kind, scope, document, overwrite=overwrite), count, notes)
-        for scope, document, count, notes in documents
+        ImportedScope(
+            scope,
+            write_scope(state_dir, kind, scope, live.document, overwrite=overwrite),
+            live.resources,
+            live.notes,
+        )
+        for scope, live in documents
     ]

@@ -12,13 +12,11 @@ from typing import Any
 import anyio
 import httpx
 
-from reconciler.audit import AuditLog
 from reconciler.desired import AccountConfig, load_config
-from reconciler.engine import Session
+from reconciler.engine import AuditLog, Session, mask_secrets
 from reconciler.errors import SettingsError
-from reconciler.kinds.base import SENSITIVE_MARK, Kind
+from reconciler.kinds import SENSITIVE_MARK, Kind
 from reconciler.mcp.approval import ApprovalMode, ApprovalStore, launch_mode, mode_from
-from reconciler.redaction import mask_secrets
 from reconciler.settings import Settings
 
 # Environment values under these names are secrets whatever they hold; shorter values are not tokens.

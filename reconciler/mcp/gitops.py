@@ -12,8 +12,7 @@ from pathlib import Path
 
 import git
 
-from reconciler.desired import load_config
-from reconciler.desired.policy import committed_baseline, loosenings
+from reconciler.desired import committed_baseline, load_config, loosenings
 from reconciler.errors import SettingsError
 from reconciler.mcp.models import CommitResult
 

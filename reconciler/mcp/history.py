@@ -7,8 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.audit import verify_chain
-from reconciler.engine import load_last_apply
+from reconciler.engine import load_last_apply, verify_chain
 from reconciler.settings import Settings
 
 MAX_LIMIT = 200

@@ -2,68 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from reconciler.desired import display_path, dump_yaml
-from reconciler.desired.edit import EditResult, check_scope, scope_path, shown_path
-from reconciler.engine import Session, import_scopes
-from reconciler.engine.session import load_last_apply
-from reconciler.errors import ApiForbidden
-from reconciler.kinds import all_kinds, get_kind
+from reconciler.desired import EditResult, display_path, dump_yaml, scope_path, shown_path
+from reconciler.engine import account_overview, import_scopes, live_document
+from reconciler.kinds import get_kind
 from reconciler.mcp.app import McpApp
 from reconciler.mcp.models import KindScopes, Overview
-
-_LAST_APPLY_FIELDS = ("time", "plan_hash", "approval", "applied", "failed", "git_commit")
-
-
-async def _account(session: Session) -> tuple[int | None, str | None, list[str]]:
-    client = session.client
-    try:
-        accounts = await client.get_all("/1/accounts")
-    except ApiForbidden:
-        # A token limited to e.g. dns scopes still gets the rest of the overview.
-        return session.config.account, None, ["(not readable: the token lacks the accounts scope)"]
-    wanted = session.config.account
-    account = next((a for a in accounts if wanted is None or a.get("id") == wanted), None)
-    params = {"account_id": account["id"]} if account else None
-    products = await client.get_all("/1/products", params=params)
-    names = sorted(f"{p.get('service_name')}: {p.get('customer_name')}" for p in products)
-    if account is None:
-        return wanted, None, names
-    return int(account["id"]), str(account.get("name")), names
 
 
 async def overview(app: McpApp) -> Overview:
     """Account, products, the scopes the files manage, the last apply and the approval mode."""
-    state_dir = app.settings.state_dir
-    managed = [
-        KindScopes(kind=kind.name, directory=kind.directory, scopes=sorted(kind.scope_files(state_dir)))
-        for kind in all_kinds()
-    ]
     async with app.session() as session:
-        account_id, name, products = await _account(session)
-    record = load_last_apply(app.settings.last_apply_file)
-    last = {key: record[key] for key in _LAST_APPLY_FIELDS if key in record} or None
+        found = await account_overview(session)
     return Overview(
-        account_id=account_id,
-        account_name=name,
+        account_id=found.account_id,
+        account_name=found.account_name,
         sandbox=app.settings.sandbox,
         read_only=app.read_only,
         approval_mode=app.mode().value,
-        state_dir=display_path(state_dir),
-        products=products,
-        managed=managed,
-        last_apply=last,
+        state_dir=display_path(app.settings.state_dir),
+        products=found.products,
+        managed=[KindScopes(kind=m.kind, directory=m.directory, scopes=m.scopes) for m in found.managed],
+        last_apply=found.last_apply,
     )
-
-
-async def _live_document(app: McpApp, kind_name: str, scope: str) -> tuple[Any, int]:
-    kind = get_kind(kind_name)
-    # The scope goes into API paths as well as file names: the same guard keeps both in place.
-    scope = check_scope(scope)
-    async with app.session() as session:
-        live = await kind.fetch(session.ctx, scope)
-    return kind.render(live, scope), len(live)
 
 
 async def live_yaml(app: McpApp, kind_name: str, scope: str | None) -> str:
@@ -73,10 +33,11 @@ async def live_yaml(app: McpApp, kind_name: str, scope: str | None) -> str:
         async with app.session() as session:
             scopes = await kind.discover(session.ctx)
         return f"live {kind.name} scopes: {', '.join(scopes) or 'none'}\n"
-    document, count = await _live_document(app, kind.name, scope)
+    async with app.session() as session:
+        live = await live_document(session, kind, scope)
     path = shown_path(app.settings.state_dir, scope_path(app.settings.state_dir, kind, scope))
-    head = f"# live {kind.name}/{scope}: {count} resource(s), in the shape of {path}\n"
-    return head + dump_yaml(document)
+    head = f"# live {kind.name}/{scope}: {live.resources} resource(s), in the shape of {path}\n"
+    return head + dump_yaml(live.document)
 
 
 async def import_live(app: McpApp, kind_name: str, scope: str, *, overwrite: bool) -> EditResult:

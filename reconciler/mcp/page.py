@@ -25,8 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from reconciler.engine import approval_content
-from reconciler.engine.render_approval import ApprovalBlock
+from reconciler.engine import ApprovalBlock, approval_content
 from reconciler.errors import ApprovalError
 from reconciler.mcp.approval import PAGE_TTL_SECONDS, ApprovalStore, Registration
 

@@ -10,15 +10,17 @@ from reconciler.engine import (
     QUESTION_LIMIT,
     Plan,
     apply_plan,
+    compute_drift,
+    head_commit,
+    is_dirty,
+    load_last_apply,
     make_plan,
+    memo_kinds,
     parse_targets,
     render_approval,
     render_text,
 )
-from reconciler.engine.drift import compute_drift, memo_kinds
-from reconciler.engine.session import load_last_apply
 from reconciler.errors import ApiError, ApprovalError, LockError
-from reconciler.gitinfo import head_commit, is_dirty
 from reconciler.kinds import all_kinds
 from reconciler.mcp.app import McpApp
 from reconciler.mcp.approval import (

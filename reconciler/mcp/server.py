@@ -38,7 +38,7 @@ INSTRUCTIONS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ToolSpec:
     name: ToolName
     fn: Callable[..., Any]
@@ -62,28 +62,150 @@ class ToolSpec:
 # Edits of the desired files are marked destructive: they replace or drop entries (git keeps history, but a
 # client should still ask). Plan and drift are read-only: they change neither files nor the account.
 TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec(ToolName.OVERVIEW, tools.ik_overview, "Account overview", True, False, True, True),
-    ToolSpec(ToolName.LIVE_GET, tools.ik_live_get, "Read live state", True, False, True, True),
-    ToolSpec(ToolName.DESIRED_GET, tools.ik_desired_get, "Read a desired file", True, False, True, False),
-    ToolSpec(ToolName.DESIRED_SET, tools.ik_desired_set, "Set a desired entry", False, True, True, False),
     ToolSpec(
-        ToolName.DESIRED_REMOVE, tools.ik_desired_remove, "Remove a desired entry", False, True, True, False
+        name=ToolName.OVERVIEW,
+        fn=tools.ik_overview,
+        title="Account overview",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
     ),
-    ToolSpec(ToolName.VALIDATE, tools.ik_validate, "Validate desired files", True, False, True, False),
     ToolSpec(
-        ToolName.IMPORT_LIVE, tools.ik_import_live, "Import live state to a file", False, True, True, True
+        name=ToolName.LIVE_GET,
+        fn=tools.ik_live_get,
+        title="Read live state",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
     ),
-    ToolSpec(ToolName.PLAN, tools.ik_plan, "Plan changes", True, False, True, True),
-    ToolSpec(ToolName.APPLY, tools.ik_apply, "Apply an approved plan", False, True, False, True),
-    ToolSpec(ToolName.DRIFT, tools.ik_drift, "Check drift", True, False, True, True),
     ToolSpec(
-        ToolName.GIT_STATUS, tools.ik_git_status, "Git status of desired state", True, False, True, False
+        name=ToolName.DESIRED_GET,
+        fn=tools.ik_desired_get,
+        title="Read a desired file",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
     ),
-    ToolSpec(ToolName.GIT_COMMIT, tools.ik_git_commit, "Commit desired state", False, False, False, False),
-    ToolSpec(ToolName.AUDIT_LOG, tools.ik_audit_log, "Read the audit log", True, False, True, False),
-    ToolSpec(ToolName.CATALOG, tools.ik_catalog, "List readable kinds", True, False, True, False),
-    ToolSpec(ToolName.AUDIT, tools.ik_audit, "Audit the account", True, False, True, True),
-    ToolSpec(ToolName.API_GET, tools.ik_api_get, "Read any API path", True, False, True, True),
+    ToolSpec(
+        name=ToolName.DESIRED_SET,
+        fn=tools.ik_desired_set,
+        title="Set a desired entry",
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+        open_world=False,
+    ),
+    ToolSpec(
+        name=ToolName.DESIRED_REMOVE,
+        fn=tools.ik_desired_remove,
+        title="Remove a desired entry",
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+        open_world=False,
+    ),
+    ToolSpec(
+        name=ToolName.VALIDATE,
+        fn=tools.ik_validate,
+        title="Validate desired files",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+    ),
+    ToolSpec(
+        name=ToolName.IMPORT_LIVE,
+        fn=tools.ik_import_live,
+        title="Import live state to a file",
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+        open_world=True,
+    ),
+    ToolSpec(
+        name=ToolName.PLAN,
+        fn=tools.ik_plan,
+        title="Plan changes",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
+    ),
+    ToolSpec(
+        name=ToolName.APPLY,
+        fn=tools.ik_apply,
+        title="Apply an approved plan",
+        read_only=False,
+        destructive=True,
+        idempotent=False,
+        open_world=True,
+    ),
+    ToolSpec(
+        name=ToolName.DRIFT,
+        fn=tools.ik_drift,
+        title="Check drift",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
+    ),
+    ToolSpec(
+        name=ToolName.GIT_STATUS,
+        fn=tools.ik_git_status,
+        title="Git status of desired state",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+    ),
+    ToolSpec(
+        name=ToolName.GIT_COMMIT,
+        fn=tools.ik_git_commit,
+        title="Commit desired state",
+        read_only=False,
+        destructive=False,
+        idempotent=False,
+        open_world=False,
+    ),
+    ToolSpec(
+        name=ToolName.AUDIT_LOG,
+        fn=tools.ik_audit_log,
+        title="Read the audit log",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+    ),
+    ToolSpec(
+        name=ToolName.CATALOG,
+        fn=tools.ik_catalog,
+        title="List readable kinds",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+    ),
+    ToolSpec(
+        name=ToolName.AUDIT,
+        fn=tools.ik_audit,
+        title="Audit the account",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
+    ),
+    ToolSpec(
+        name=ToolName.API_GET,
+        fn=tools.ik_api_get,
+        title="Read any API path",
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
+    ),
 )
 
 # Tools whose results carry values read from the account: marked as untrusted data, and said so.

@@ -20,8 +20,7 @@ from mcp.server.mcpserver import (
 from mcp_types import CallToolResult, TextContent
 from pydantic import AfterValidator, BaseModel, Field
 
-from reconciler.desired import load_desired
-from reconciler.desired.edit import EditResult, read_scope, remove_entry, set_entry
+from reconciler.desired import EditResult, load_desired, read_scope, remove_entry, set_entry
 from reconciler.engine import AUDITS, find_read_kind
 from reconciler.errors import ApprovalError, DesiredStateError
 from reconciler.kinds import all_kinds, get_kind

@@ -8,6 +8,8 @@ It runs in-process behind ``httpx.ASGITransport`` for fast tests, and as a real 
 from __future__ import annotations
 
 from reconciler.sandbox.app import SANDBOX_TOKEN, Faults, create_app
+from reconciler.sandbox.large import ACCOUNTS
+from reconciler.sandbox.server import serve
 from reconciler.sandbox.state import SandboxState
 
-__all__ = ["SANDBOX_TOKEN", "Faults", "SandboxState", "create_app"]
+__all__ = ["ACCOUNTS", "SANDBOX_TOKEN", "Faults", "SandboxState", "create_app", "serve"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from pathlib import Path
-
-import uvicorn
+from typing import TYPE_CHECKING
 
 from reconciler.sandbox.app import SANDBOX_TOKEN, Faults, create_app
 from reconciler.sandbox.state import SandboxState
+
+if TYPE_CHECKING:
+    import uvicorn
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ def build_server(
             current.save(state_path)
 
     app = create_app(state, tokens=tokens, faults=faults, on_write=persist)
+    # Imported here: the package face exports `serve`, and only serving needs uvicorn.
+    import uvicorn
+
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off")
     return uvicorn.Server(config)
 

@@ -8,7 +8,7 @@ import unicodedata
 from reconciler.engine.model import Change, FieldChange, Plan
 from reconciler.engine.quoting import quote_value, reveal
 from reconciler.engine.render import field_lines, render_markdown, render_text
-from reconciler.engine.render_approval import render_approval
+from reconciler.engine.render.approval import render_approval
 
 # "pay" + RIGHT-TO-LEFT OVERRIDE + "emoc.live" + POP DIRECTIONAL FORMATTING reads "paylive.come" raw.
 DISGUISED = "pay\u202eemoc.live\u202c"

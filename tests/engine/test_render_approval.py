@@ -7,7 +7,7 @@ import pytest
 
 from reconciler.engine import Change, FieldChange, Plan, ScopeSummary
 from reconciler.engine.model import POLICY_KIND
-from reconciler.engine.render_approval import approval_content, render_approval
+from reconciler.engine.render.approval import approval_content, render_approval
 from reconciler.kinds.base import SENSITIVE_MARK
 
 HASH = "a" * 64

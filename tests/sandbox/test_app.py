@@ -27,7 +27,7 @@ def test_exports_are_sorted_and_complete():
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
 
     assert sandbox.__all__ == sorted(sandbox.__all__, key=casing)
-    assert sandbox.__all__ == ["SANDBOX_TOKEN", "Faults", "SandboxState", "create_app"]
+    assert sandbox.__all__ == ["ACCOUNTS", "SANDBOX_TOKEN", "Faults", "SandboxState", "create_app", "serve"]
 
 
 def test_app_state_exposes_state_and_faults(state, faults):

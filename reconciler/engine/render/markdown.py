@@ -1,106 +1,21 @@
-"""Renderers: a Plan in, a string out. None of them re-diffs.
-
-Also the plan marker of Markdown comments and its parser: CI reads the reviewed plan hash back from the
-comment, and every doubt about that hash is a refusal (``parse_plan_marker``).
-"""
+"""The plan as a pull-request comment: counts, risky changes first, per-scope diffs, all within GitHub's
+comment limit (cut from the last scope back, and saying what was cut), ending with the plan marker."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from reconciler.engine.model import Change, FieldChange, Plan
-from reconciler.engine.quoting import quote_value, reveal
-from reconciler.errors import PlanError, SettingsError
+from reconciler.engine.model import Change, Plan
+from reconciler.engine.quoting import reveal
+from reconciler.engine.render.marker import plan_marker
+from reconciler.engine.render.plan import scope_groups, short
 from reconciler.gitinfo import DIRTY_SUFFIX
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Room left for the line `comment wrap` puts first (it names the account the comment is for).
 COMMENT_RESERVE = 256
-MARKER_PREFIX = "<!-- infomaniak-gitops:plan"
-
-_SYMBOL = {"create": "+", "update": "~", "delete": "-"}
-_COLOR = {"create": "\033[32m", "update": "\033[33m", "delete": "\033[31m"}
-_RESET = "\033[0m"
-_BOLD = "\033[1m"
-
-
-def _short(value: Any) -> str:
-    return quote_value(value)
-
-
-def field_lines(item: FieldChange) -> list[str]:
-    """One changed field as text lines: ``ttl: 3600 → 300``, or the items a set gained and lost."""
-    name = item.path or "value"
-    if item.added is not None or item.removed is not None:
-        lines = [f"{name}:"]
-        lines += [f"  + {_short(v)}" for v in item.added or []]
-        lines += [f"  - {_short(v)}" for v in item.removed or []]
-        return lines
-    if item.before is None:
-        return [f"{name}: (unset) → {_short(item.after)}"]
-    if item.after is None:
-        return [f"{name}: {_short(item.before)} → (unset)"]
-    return [f"{name}: {_short(item.before)} → {_short(item.after)}"]
-
-
-def change_detail(change: Change) -> list[str]:
-    """Lines describing one change's content (no header)."""
-    if change.action == "update":
-        lines: list[str] = []
-        for item in change.fields:
-            lines.extend(field_lines(item))
-        return lines
-    value = change.after if change.action == "create" else change.before
-    return [f"{name}: {_short(v)}" for name, v in (value or {}).items()]
-
-
-def _scope_groups(plan: Plan) -> list[tuple[str, str, list[Change]]]:
-    files = {(s.kind, s.scope): s.file for s in plan.scopes}
-    groups: dict[tuple[str, str], list[Change]] = {}
-    for change in plan.changes:
-        groups.setdefault((change.kind, change.scope), []).append(change)
-    return [(f"{k}/{s}", files.get((k, s), ""), items) for (k, s), items in groups.items()]
-
-
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """Terraform-like text: one block per scope, `+ ~ -` per change, summary and hash last."""
-
-    def paint(action: str, text: str) -> str:
-        return f"{_COLOR[action]}{text}{_RESET}" if color else text
-
-    out: list[str] = []
-    for warning in plan.warnings:
-        out.append(f"warning: {warning}")
-    for title, file, changes in _scope_groups(plan):
-        header = f"{title}  ({file})" if file else title
-        out.append(f"{_BOLD}{header}{_RESET}" if color else header)
-        for change in changes:
-            mark = _SYMBOL[change.action]
-            out.append(paint(change.action, f"  {mark} {reveal(change.display_key)}  ({change.action})"))
-            for line in change_detail(change):
-                out.append(f"      {line}")
-            for reason in change.risky:
-                out.append(f"      ! {reason}")
-            if change.blocked:
-                out.append(f"      BLOCKED: {change.blocked}")
-        out.append("")
-    unsafe = plan.unsafe_reasons
-    for reason in unsafe:
-        out.append(f"UNSAFE: {reason}")
-    out.append(plan.summary_line())
-    if plan.has_changes:
-        out.append(f"plan hash: {plan.plan_hash}")
-    return "\n".join(out).lstrip("\n") + "\n"
-
-
-def render_json(plan: Plan) -> str:
-    """The versioned JSON document (see docs/plan-format.md); `apply PLAN_FILE` reads it back."""
-    return plan.to_json() + "\n"
-
 
 # -- Markdown (pull-request comments) -----------------------------------------------------------------
 #
@@ -110,20 +25,12 @@ def render_json(plan: Plan) -> str:
 # run, free text is HTML-escaped, and every piece of content sits on a line with a prefix, so the only
 # line that can *start* with the marker is the one written here (see parse_plan_marker).
 
-MARKER_RE = re.compile(
-    r"<!-- infomaniak-gitops:plan v=1 plan_hash=(?P<hash>[0-9a-f]{64}) "
-    r"commit=(?P<commit>[0-9a-f]{7,64}(?:\+dirty)?|unknown) -->"
-)
-COMMENT_MARKER_PREFIX = "<!-- infomaniak-gitops:comment"
-COMMENT_ID_RE = re.compile(r"[A-Za-z0-9._/@:+-]{1,100}")
-
 # Caps that keep the head of a comment bounded whatever the plan size, so truncation can always succeed.
 MAX_LISTED = 25
 MAX_LINE = 400
 NOTE_NAMES = 10
 
 _MD_MARK = {"create": "+", "update": "!", "delete": "-"}
-_COMMIT_RE = re.compile(r"[0-9a-f]{7,64}(?:\+dirty)?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -172,16 +79,16 @@ def _diff_block(change: Change) -> str:
         for item in change.fields:
             name = _oneline(item.path or "value", 100)
             if item.added is not None or item.removed is not None:
-                lines += [f"-     {name}: {_oneline(_short(v))}" for v in item.removed or []]
-                lines += [f"+     {name}: {_oneline(_short(v))}" for v in item.added or []]
+                lines += [f"-     {name}: {_oneline(short(v))}" for v in item.removed or []]
+                lines += [f"+     {name}: {_oneline(short(v))}" for v in item.added or []]
                 continue
             if item.before is not None:
-                lines.append(f"-     {name}: {_oneline(_short(item.before))}")
+                lines.append(f"-     {name}: {_oneline(short(item.before))}")
             if item.after is not None:
-                lines.append(f"+     {name}: {_oneline(_short(item.after))}")
+                lines.append(f"+     {name}: {_oneline(short(item.after))}")
     else:
         value = change.after if change.action == "create" else change.before
-        lines += [f"{mark}     {_oneline(k, 100)}: {_oneline(_short(v))}" for k, v in (value or {}).items()]
+        lines += [f"{mark}     {_oneline(k, 100)}: {_oneline(short(v))}" for k, v in (value or {}).items()]
     if change.blocked:
         lines.append(f"      BLOCKED: {_oneline(change.blocked)}")
     return "\n".join(lines)
@@ -206,7 +113,7 @@ class _Section:
 
 def _sections(plan: Plan) -> list[_Section]:
     sections = []
-    for title, file, changes in _scope_groups(plan):
+    for title, file, changes in scope_groups(plan):
         counts = {a: sum(1 for c in changes if c.action == a) for a in ("create", "update", "delete")}
         where = f" · <code>{md_text(file)}</code>" if file else ""
         summary = f"{md_text(title)}: +{counts['create']} ~{counts['update']} -{counts['delete']}{where}"
@@ -219,12 +126,6 @@ def _capped(lines: list[str], what: str) -> list[str]:
     if len(lines) <= MAX_LISTED:
         return lines
     return [*lines[:MAX_LISTED], f"- …and {len(lines) - MAX_LISTED} more {what} (see the details below)"]
-
-
-def plan_marker(plan: Plan) -> str:
-    """The hidden line CI reads back: the plan hash and the desired-state commit it was computed at."""
-    commit = plan.git_commit if plan.git_commit and _COMMIT_RE.fullmatch(plan.git_commit) else None
-    return f"<!-- infomaniak-gitops:plan v=1 plan_hash={plan.plan_hash} commit={commit or 'unknown'} -->"
 
 
 def _head(plan: Plan) -> list[str]:
@@ -349,61 +250,3 @@ def _cut_note(cuts: list[str], total: int, limit: int) -> str:
         f"of {total} scope(s): {names}{more}. The summary and the plan hash cover the whole plan; "
         "read every change in the CI job log or with `infomaniak-gitops plan`."
     )
-
-
-@dataclass(frozen=True)
-class PlanMarker:
-    """What CI reads back from a plan comment."""
-
-    plan_hash: str
-    commit: str | None
-
-
-def parse_plan_marker(text: str) -> PlanMarker:
-    """The plan hash a comment carries; fails closed.
-
-    Raises PlanError when no line carries the marker, when a line that starts like the marker does not
-    match it exactly (garbled or tampered), or when marker lines disagree on the hash.
-    """
-    found: list[PlanMarker] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped.startswith(MARKER_PREFIX):
-            continue
-        match = MARKER_RE.fullmatch(stripped)
-        if match is None:
-            raise PlanError(
-                f"line {number}: a garbled plan marker; refusing to trust this comment\n"
-                "  re-run the plan job so it rewrites the comment, then review it again"
-            )
-        commit = match["commit"]
-        found.append(PlanMarker(match["hash"], None if commit == "unknown" else commit))
-    if not found:
-        raise PlanError(
-            "no plan marker in the comment (the plan job failed, or this is not a plan comment); "
-            "refusing to apply an unreviewed plan\n  fix the plan job on the pull request, then merge again"
-        )
-    hashes = sorted({marker.plan_hash for marker in found})
-    if len(hashes) > 1:
-        listed = ", ".join(h[:12] for h in hashes)
-        raise PlanError(
-            f"{len(hashes)} different plan hashes in the plan comments ({listed}); "
-            "refusing to guess which was reviewed\n  re-run the plan job so that one comment remains"
-        )
-    return found[-1]
-
-
-def comment_marker(comment_id: str) -> str:
-    """The first line of a plan comment: which account (state directory) the comment is for."""
-    if not COMMENT_ID_RE.fullmatch(comment_id):
-        raise SettingsError(
-            f"comment id {comment_id!r} must be 1-100 characters of letters, digits and ._/@:+-"
-        )
-    return f"{COMMENT_MARKER_PREFIX} id={comment_id} -->"
-
-
-RENDERERS: dict[str, Callable[[Plan], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "markdown": render_markdown,
-}
