@@ -29,6 +29,13 @@ from reconciler.errors import ApprovalError, LockError, StalePlan, UnsafePlan
 log = logging.getLogger(__name__)
 
 HUMAN_APPROVALS = frozenset({"interactive", "saved_plan", "expected_hash", "mcp_elicitation", "mcp_page"})
+# The approvals that may not change the rules, named as the refusal says them.
+_APPROVAL_WORDS = {
+    "auto_approve": "an --auto-approve apply",
+    "mcp_token (model-satisfiable)": "an MCP approval token (the model can satisfy it)",
+    "mcp_pull_request": "an MCP pull request apply",
+    "mcp_none": "an MCP apply without approval",
+}
 """Approvals a person gave after seeing the plan; only these may approve a change of the rules (policy)."""
 
 
@@ -172,9 +179,10 @@ async def apply_plan(
                 "refused", reason="policy", plan_hash=current.plan_hash, approval=approval, details=policy
             )
             raise ApprovalError(
-                f"plan {current.plan_hash[:12]} changes the rules in infomaniak.yaml (policy), and a "
-                f"{approval} approval cannot approve that: a person must (interactive, page, elicitation, "
-                "reviewed plan hash)\n" + "\n".join(f"  {line}" for line in policy)
+                f"plan {current.plan_hash[:12]} changes the rules in infomaniak.yaml (policy), and "
+                f"{_APPROVAL_WORDS.get(approval, f'the {approval!r} approval')} cannot approve that: "
+                "a person must (interactive, page, elicitation, reviewed plan hash)\n"
+                + "\n".join(f"  {line}" for line in policy)
             )
         run = Run(session, current, audit, approval=approval, git_commit=git_commit, undo_of=undo_of)
         run.on_first_write = on_first_write

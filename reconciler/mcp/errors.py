@@ -54,7 +54,9 @@ NEXT_STEP: dict[type[Exception], str] = {
     UnsafePlan: "Nothing was applied. Protect rules are never overridden; a threshold can be overridden only "
     "by a human running `infomaniak-gitops apply --force`. Narrow the change or ask the user.",
     StalePlan: "Nothing was applied. Call ik_plan again and get the new plan approved.",
-    ApprovalError: "Nothing was applied.",
+    ApprovalError: "Nothing was applied. The user approves a plan through the approval link ik_plan returned "
+    "or the question ik_apply asks; if the plan changed or is unknown here, call ik_plan again for a new "
+    "approval.",
     LockError: "Nothing was applied: another apply is running. Wait for it, then call ik_apply again.",
     ApplyError: "Call ik_plan to see what remains; tell the user what was applied.",
     UnverifiedApply: "Every change was applied; only the check failed. Call ik_plan to confirm nothing "

@@ -77,13 +77,23 @@ async def test_committed_rules_hold_and_no_policy_change(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("approval", ["mcp_token (model-satisfiable)", "auto_approve"])
+@pytest.mark.parametrize(
+    ("approval", "named"),
+    [
+        (
+            "mcp_token (model-satisfiable)",
+            "and an MCP approval token (the model can satisfy it) cannot approve",
+        ),
+        ("auto_approve", "and an --auto-approve apply cannot approve that"),
+    ],
+)
 async def test_a_loosening_is_the_first_change_and_needs_a_human(
     committed: git.Repo,
     state_dir: Path,
     make_session: Callable[..., Session],
     fake_kind: FakeKind,
     approval: str,
+    named: str,
 ) -> None:
     (state_dir / "infomaniak.yaml").write_text("protect: []\n")
     async with make_session() as session:
@@ -98,8 +108,9 @@ async def test_a_loosening_is_the_first_change_and_needs_a_human(
         assert plan.summary_line().endswith("The rules (policy) change too.")
         look = render_markdown(plan).split("#### Needs a careful look")[1]
         assert look.index("policy/infomaniak.yaml/rules") < look.index("items/main/old")
-        with pytest.raises(ApprovalError, match=r"changes the rules in infomaniak\.yaml"):
+        with pytest.raises(ApprovalError, match=r"changes the rules in infomaniak\.yaml") as refused:
             await apply_plan(session, expected_hash=plan.plan_hash, approval=approval)
+        assert named in str(refused.value)
     assert "old" in fake_kind.backend["main"]
 
 

@@ -9,6 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 import reconciler.errors as errors_module
 from reconciler.errors import (
     ApplyError,
+    ApprovalError,
     DesiredStateError,
     Reason,
     ReconcilerError,
@@ -82,3 +83,10 @@ async def test_decorated_handler_raises_tool_errors_only() -> None:
     with pytest.raises(ToolError, match="Call ik_plan again") as caught:
         await handler()
     assert isinstance(caught.value.__cause__, StalePlan)
+
+
+def test_an_unapproved_plan_points_to_the_approval_channels() -> None:
+    text = describe(ApprovalError("plan abc is not approved yet"))
+    next_part = text.split("Next: ", 1)[1]
+    assert next_part != "Nothing was applied."
+    assert "approval link" in next_part and "ik_apply asks" in next_part and "ik_plan" in next_part
