@@ -351,7 +351,10 @@ def test_rule15_apex_ns_is_unmanaged_but_sub_zone_ns_is_not():
     assert KIND.is_unmanaged(("@", "NS"), ZONE)
     assert not KIND.is_unmanaged(("sub", "NS"), ZONE)
     # Declared in YAML it is an ordinary record (the engine only asks about live-only keys).
-    assert normalized({"": {"type": "NS", "values": ["ns41.infomaniak.com.", "ns42.infomaniak.com."]}})
+    declared = normalized({"": {"type": "NS", "values": ["ns41.infomaniak.com.", "ns42.infomaniak.com."]}})
+    assert declared == {
+        ("@", "NS"): {"ttl": 3600, "values": ["ns41.infomaniak.com.", "ns42.infomaniak.com."]}
+    }
 
 
 def test_rule16_ipv6_canonical_and_ipv4_leading_zeros():

@@ -176,7 +176,10 @@ def test_change_order_teams_before_members_and_members_before_team_deletes():
 
 def test_risks_flag_team_deletes_and_member_removals():
     kind = TeamsKind()
-    assert kind.risks("delete", ("Ops",), {"color": 1}, None)
+    assert kind.risks("delete", ("Ops",), {"color": 1}, None) == [
+        "deletes the team: its members lose the product access it grants"
+    ]
+    assert kind.risks("update", ("Ops",), {"color": 1}, {"color": 2}) == []
     assert kind.risks("delete", ("Ops", "member", "a@example.ch"), {}, None) == [
         "removes a@example.ch from Ops: they lose the access the team grants"
     ]

@@ -58,8 +58,9 @@ def test_save_replaces_the_previous_file(tmp_path):
 def test_to_json_is_a_deep_copy():
     state = SandboxState.demo()
     exported = state.to_json()
+    zones = state.to_json()["zones"]
     exported["zones"].clear()
-    assert state.zones
+    assert len(zones) == 2 and state.to_json()["zones"] == zones
 
 
 def test_from_json_fills_missing_core_collections():
