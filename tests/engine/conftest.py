@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from reconciler.engine import Session
 from reconciler.settings import load_settings
 from tests.engine.fakes import FakeKind
 
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "tok-engine-0123456789abcdef0123456789abcdef"
 
 
@@ -52,3 +54,15 @@ def make_session(tmp_path: Path, state_dir: Path, fake_kind: FakeKind) -> Callab
         return Session(settings, transport=httpx.MockTransport(_no_network), kinds=[fake_kind], **kwargs)
 
     return make
+
+
+@pytest.fixture
+def demo_settings(tmp_path: Path):
+    """Sandbox settings on a copy of the repository's demo state (every kind has a file)."""
+    shutil.copytree(REPO / "state", tmp_path / "state")
+    return load_settings(
+        state_dir=tmp_path / "state",
+        sandbox=True,
+        env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
+        cwd=tmp_path,
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
@@ -13,22 +12,10 @@ from reconciler.desired import load_config
 from reconciler.engine import Session, account_overview
 from reconciler.engine.overview import NOT_READABLE
 from reconciler.sandbox import SANDBOX_TOKEN, SandboxState, create_app
-from reconciler.settings import load_settings
 
 pytestmark = pytest.mark.anyio
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def settings(tmp_path: Path):
-    shutil.copytree(REPO / "state", tmp_path / "state")
-    return load_settings(
-        state_dir=tmp_path / "state",
-        sandbox=True,
-        env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
-        cwd=tmp_path,
-    )
 
 
 def _session(settings, **app_options) -> Session:
@@ -36,11 +23,11 @@ def _session(settings, **app_options) -> Session:
     return Session(settings, load_config(settings.state_dir), transport=httpx.ASGITransport(app=app))
 
 
-async def test_overview_names_the_account_its_products_and_the_managed_scopes(settings) -> None:
-    settings.work_dir.mkdir(parents=True)
+async def test_overview_names_the_account_its_products_and_the_managed_scopes(demo_settings) -> None:
+    demo_settings.work_dir.mkdir(parents=True)
     record = {"time": "2026-01-01T00:00:00Z", "plan_hash": "ab" * 32, "secret_fingerprints": {"x": "y"}}
-    settings.last_apply_file.write_text(json.dumps(record))
-    async with _session(settings) as session:
+    demo_settings.last_apply_file.write_text(json.dumps(record))
+    async with _session(demo_settings) as session:
         found = await account_overview(session)
     assert found.account_id == 123456 and found.account_name
     assert "domain: example.ch" in found.products and found.products == sorted(found.products)
@@ -51,8 +38,8 @@ async def test_overview_names_the_account_its_products_and_the_managed_scopes(se
     assert found.last_apply == {"time": record["time"], "plan_hash": record["plan_hash"]}
 
 
-async def test_a_token_without_the_accounts_scope_still_gets_the_rest(settings) -> None:
-    async with _session(settings, tokens=(), token_scopes={SANDBOX_TOKEN: ["dns"]}) as session:
+async def test_a_token_without_the_accounts_scope_still_gets_the_rest(demo_settings) -> None:
+    async with _session(demo_settings, tokens=(), token_scopes={SANDBOX_TOKEN: ["dns"]}) as session:
         found = await account_overview(session)
     assert found.products == [NOT_READABLE]
     assert found.account_name is None and found.last_apply is None

@@ -82,25 +82,14 @@ async def test_a_write_whose_answer_was_lost_is_seen_by_the_verification(setting
     assert first.fields[0].added == ["198.51.100.31"]
 
 
-@pytest.fixture
-def all_kinds_settings(tmp_path: Path):
-    shutil.copytree(REPO / "state", tmp_path / "state")
-    return load_settings(
-        state_dir=tmp_path / "state",
-        sandbox=True,
-        env={"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
-        cwd=tmp_path,
-    )
-
-
 def _scoped_app(scopes: list[str]):
     return create_app(SandboxState.demo(), tokens=(), token_scopes={SANDBOX_TOKEN: scopes})
 
 
-async def test_a_token_with_the_required_scopes_plans_and_applies_every_kind(all_kinds_settings) -> None:
+async def test_a_token_with_the_required_scopes_plans_and_applies_every_kind(demo_settings) -> None:
     app = _scoped_app(REQUIRED_SCOPES.split())
-    config = load_config(all_kinds_settings.state_dir)
-    async with Session(all_kinds_settings, config, transport=httpx.ASGITransport(app=app)) as session:
+    config = load_config(demo_settings.state_dir)
+    async with Session(demo_settings, config, transport=httpx.ASGITransport(app=app)) as session:
         plan = await make_plan(session)
         assert {change.kind for change in plan.changes} == {kind.name for kind in all_kinds()}
         # The demo's DNSSEC change is guarded, and its `allow` rule counts only once committed (this copy
@@ -110,10 +99,10 @@ async def test_a_token_with_the_required_scopes_plans_and_applies_every_kind(all
 
 
 @pytest.mark.parametrize("missing", REQUIRED_SCOPES.split())
-async def test_each_required_scope_is_needed(all_kinds_settings, missing: str) -> None:
+async def test_each_required_scope_is_needed(demo_settings, missing: str) -> None:
     app = _scoped_app([scope for scope in REQUIRED_SCOPES.split() if scope != missing])
-    config = load_config(all_kinds_settings.state_dir)
-    async with Session(all_kinds_settings, config, transport=httpx.ASGITransport(app=app)) as session:
+    config = load_config(demo_settings.state_dir)
+    async with Session(demo_settings, config, transport=httpx.ASGITransport(app=app)) as session:
         # Reads fail while planning; a missing write scope fails the first write of the apply.
         with pytest.raises((ApiForbidden, ApplyError)) as caught:
             plan = await make_plan(session)
