@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.api.paths import check_scope
+from reconciler.api.tasks import gather_all
 from reconciler.desired.config import CONFIG_FILE, AccountConfig
 from reconciler.desired.loader import DesiredState, ScopeDesired, load_desired
 from reconciler.desired.policy import PolicyBaseline, committed_baseline, loosenings, policy_of
@@ -171,7 +172,7 @@ async def plan_desired(
 
     session.progress.scopes_total += len(desired.scopes)
 
-    fetched = await asyncio.gather(*(one(item) for item in desired.scopes))
+    fetched = await gather_all(one(item) for item in desired.scopes)
     reasons: list[Reason] = []
     for item, live in fetched:
         for obj, message in await item.kind.check(session.ctx, item.scope, item.objects, live):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 from pathlib import Path
 
@@ -130,6 +131,20 @@ def test_unreachable_api_is_one_clear_error_naming_the_url(run_cli, dns_state: P
     assert "retrying" not in result.stderr
     assert f"the API at {url} could not be reached" in result.stderr
     assert "check INFOMANIAK_API_URL" in result.stderr
+
+
+def test_an_unreachable_api_leaves_no_unawaited_connect_behind(run_cli, tmp_path: Path) -> None:
+    # Before: the other scopes' fetches were left mid-connect when the first failed, and the interpreter
+    # printed "coroutine 'connect_tcp.<locals>.try_connect' was never awaited" after the error.
+    shutil.copytree(Path(__file__).resolve().parents[2] / "state", tmp_path / "state")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = clean_env(INFOMANIAK_API_TOKEN="tok-unreachable-0123456789abcdef", INFOMANIAK_API_URL=url)
+    env["INFOMANIAK_RETRY_BUDGET"] = "1"
+    result = run_cli("plan", env=env)
+    assert result.returncode == 1 and "could not be reached" in result.stderr
+    assert "never awaited" not in result.stderr and "RuntimeWarning" not in result.stderr, result.stderr
 
 
 def test_bad_plan_files_are_one_line_errors(run_cli, dns_state: Path, tmp_path: Path) -> None:

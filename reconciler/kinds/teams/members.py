@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.api.paths import segment
+from reconciler.api.tasks import gather_all
 from reconciler.errors import ApiNotFound, ApiRejected
 from reconciler.kinds.base import DesiredObject, LiveObject, RunContext
 from reconciler.kinds.live import checked_name
@@ -40,7 +41,7 @@ async def fetch_members(ctx: RunContext, account: int, rows: Sequence[Mapping[st
             listed = await ctx.client.get_all(f"{teams_path(account)}/{segment(row['id'])}/users")
         return [(int(user["id"]), str(user.get("email") or "")) for user in listed]
 
-    listed = await asyncio.gather(*(users_of(row) for row in rows))
+    listed = await gather_all(users_of(row) for row in rows)
     objects: list[LiveObject] = []
     for row, users in zip(rows, listed, strict=True):
         team = live_name(row)
