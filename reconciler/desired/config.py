@@ -75,17 +75,25 @@ class AccountConfig(_Strict):
     )
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
 
-    def matches(self, patterns: list[str], address: str) -> bool:
-        return any(fnmatchcase(address, pattern) for pattern in patterns)
+    def matches(self, patterns: list[str], address: str, *, any_case: bool = False) -> bool:
+        """Whether a pattern matches; ``any_case`` also matches it without case.
+
+        Rules that keep things (protect, ignore, no_prune) match without case: a rule written for a scope's
+        older spelling (``share_links/demo drive//…`` before drive scopes kept their case) keeps working,
+        and matching more only keeps more. ``allow`` loosens, so it matches exactly.
+        """
+        if any(fnmatchcase(address, pattern) for pattern in patterns):
+            return True
+        return any_case and any(fnmatchcase(address.casefold(), p.casefold()) for p in patterns)
 
     def is_allowed(self, address: str) -> bool:
         return self.matches(self.allow, address)
 
     def is_protected(self, address: str) -> bool:
-        return self.matches(self.protect, address)
+        return self.matches(self.protect, address, any_case=True)
 
     def is_ignored(self, address: str) -> bool:
-        return self.matches(self.ignore, address)
+        return self.matches(self.ignore, address, any_case=True)
 
     def prunes(self, kind: str, scope: str) -> bool:
-        return not self.matches(self.no_prune, f"{kind}/{scope}")
+        return not self.matches(self.no_prune, f"{kind}/{scope}", any_case=True)

@@ -30,6 +30,12 @@ def _field_path(path: Sequence[str | int]) -> str:
     return text
 
 
+def same_scope(a: str, b: str) -> bool:
+    """Whether a target's or a tool argument's scope names a file's scope: compared without case, so
+    ``dns/Example.CH`` selects ``dns/example.ch`` and ``share_links/demo drive`` selects ``Demo Drive``."""
+    return a.casefold() == b.casefold()
+
+
 class FileSource:
     """A loaded file that kinds validate entries against; collects every positioned problem.
 
@@ -100,7 +106,7 @@ class DesiredState:
 
     def scope(self, kind: str, scope: str) -> ScopeDesired | None:
         for item in self.scopes:
-            if item.kind.name == kind and item.scope == scope:
+            if item.kind.name == kind and same_scope(item.scope, scope):
                 return item
         return None
 
@@ -219,7 +225,7 @@ def load_desired(
     for kind in kinds:
         for scope, path in sorted(kind.scope_files(root).items()):
             if wanted is not None and not any(
-                k == kind.name and (s is None or s == scope) for k, s in wanted
+                k == kind.name and (s is None or same_scope(s, scope)) for k, s in wanted
             ):
                 continue
             refused = outside_reason(path, root)

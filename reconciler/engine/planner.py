@@ -43,11 +43,13 @@ class Target:
 
 
 def parse_targets(texts: Sequence[str], kinds: Sequence[Kind] | None = None) -> list[Target]:
-    """Parse ``dns``, ``dns/example.ch``, ``mail/example.ch`` (kind name or directory, then scope).
+    """Parse ``dns``, ``dns/example.ch``, ``mailbox_security/example.ch``: KIND or KIND/SCOPE.
 
-    A target only ever narrows: a scope that is empty, made of dots, or not a scope of its kind
-    (``tags/stray``) is refused rather than read as "every scope". The scope is spelled the way the kind's
-    files spell it (``dns/Straße.CH.`` → ``dns/xn--strae-oqa.ch``).
+    A kind's folder (``mail/example.ch``, ``account/teams``) is accepted as an alias of the kinds whose
+    files live there. A target only ever narrows: a scope that is empty, made of dots, or not a scope of
+    its kind (``tags/stray``) is refused rather than read as "every scope". The scope is spelled the way the
+    kind's files spell it (``dns/Straße.CH.`` → ``dns/xn--strae-oqa.ch``); loading matches it to a file's
+    scope without case (``share_links/demo drive`` selects ``Demo Drive.yaml``).
     """
     known = tuple(kinds) if kinds is not None else all_kinds()
     targets: list[Target] = []

@@ -25,7 +25,6 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from reconciler.api.paths import segment
-from reconciler.errors import PlanError
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
@@ -46,7 +45,7 @@ from reconciler.kinds.mapping_file import (
     put_entry,
     shown,
 )
-from reconciler.kinds.share_links.api import drives
+from reconciler.kinds.share_links.api import drives, find_drive
 from reconciler.kinds.share_links.spec import drive_scope
 
 KIND_NAME = "drive_access"
@@ -174,19 +173,9 @@ class DriveAccessKind(KindBase):
 
     # -- live ------------------------------------------------------------------------------------------
     async def _drive_id(self, ctx: RunContext, scope: str) -> int:
-        wanted = drive_scope(scope)
-        found = await drives(ctx)
-        matches = [d for d in found if drive_scope(str(d.get("name", ""))) == wanted]
-        if len(matches) == 1:
-            return int(matches[0]["id"])
         state_dir = ctx.state_dir or Path("state")
-        file = shown(self.path_for(state_dir, wanted), state_dir)
-        known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
-        raise PlanError(
-            f"kDrive {wanted!r} does not exist in the account, or is not unique ({file})\n"
-            f"  drives the token sees: {known}\n"
-            "  name the file after one of them (case does not matter), or remove it"
-        )
+        drive = await find_drive(ctx, scope, file=shown(self.path_for(state_dir, scope), state_dir))
+        return int(drive["id"])
 
     async def discover(self, ctx: RunContext) -> list[str]:
         return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})

@@ -55,8 +55,9 @@ class OneFile:
 class FilePerScope:
     """A kind with one file per scope in its folder; the scope is the file's normalised stem.
 
-    ``duplicate`` is the message when two files normalise to one scope, with ``{scope}``, ``{first}`` and
-    ``{second}`` (the file names) to fill in.
+    Scopes are one scope whatever their case (``Demo Drive.yaml`` and ``demo drive.yaml``): ``duplicate`` is
+    the message when two files name one scope, with ``{scope}``, ``{first}`` and ``{second}`` (the file
+    names) to fill in.
     """
 
     directory: str
@@ -69,10 +70,12 @@ class FilePerScope:
         files: dict[str, Path] = {}
         if not folder.is_dir():
             return files
+        seen: dict[str, str] = {}
         for path in sorted(folder.glob("*.yaml")):
             scope = self.scope_of(path.stem)
-            if scope in files:
-                message = self.duplicate.format(scope=scope, first=files[scope].name, second=path.name)
+            first = seen.setdefault(scope.casefold(), scope)
+            if first in files:
+                message = self.duplicate.format(scope=scope, first=files[first].name, second=path.name)
                 raise DesiredStateError([Reason(str(path), None, None, "", message, self.rule)])
             files[scope] = path
         return files
@@ -82,8 +85,12 @@ class FilePerScope:
         return state_dir / self.directory / f"{self.scope_of(scope)}.yaml"
 
     def path_for(self, state_dir: Path, scope: str) -> Path:
-        """The scope's file: an existing one keeps its own spelling (``Demo Drive.yaml``), else a new one."""
-        return self.scope_files(state_dir).get(self.scope_of(scope), self.new_path(state_dir, scope))
+        """The scope's file: an existing one keeps its own spelling (``demo drive.yaml``), else a new one."""
+        wanted = self.scope_of(scope).casefold()
+        for existing, path in self.scope_files(state_dir).items():
+            if existing.casefold() == wanted:
+                return path
+        return self.new_path(state_dir, scope)
 
     def pattern(self, state_dir: Path) -> str:
         return (state_dir / self.directory / "*.yaml").as_posix()

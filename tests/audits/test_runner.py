@@ -34,8 +34,8 @@ SECURITY = [a.name for a in AUDITS if a.security]
 async def test_the_shipped_demo_shows_what_its_desired_state_fixes() -> None:
     report = await audit(SandboxState.demo())
     assert brief(report) == [
-        ("high", "share_links", "share_links/demo drive//Marketing/brochure.pdf"),
-        ("high", "share_links", "share_links/demo drive//Press/press-kit.zip"),
+        ("high", "share_links", "share_links/Demo Drive//Marketing/brochure.pdf"),
+        ("high", "share_links", "share_links/Demo Drive//Press/press-kit.zip"),
         ("medium", "mailboxes", "mailbox_security/example.ch/sales@example.ch"),
         ("low", "dns", "dns/demo-shop.ch/@"),
         ("low", "dns", "dns/demo-shop.ch/_dmarc"),
@@ -76,7 +76,7 @@ async def test_fixes_name_the_desired_file_and_carry_the_edit(tmp_path) -> None:
     )
     assert first.to_data()["edit"] == {
         "kind": "share_links",
-        "scope": "demo drive",
+        "scope": "Demo Drive",
         "key": "/Marketing/brochure.pdf",
         "set": {"valid_until": "2026-04-01"},
     }

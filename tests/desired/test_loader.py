@@ -83,6 +83,23 @@ def test_selection_narrows_files(tmp_path: Path) -> None:
     assert [s.scope for s in state.scopes] == ["b"]
 
 
+def test_selection_matches_a_scope_without_case(tmp_path: Path) -> None:
+    from reconciler.kinds import get_kind
+
+    root = _state(
+        tmp_path,
+        {"dns/example.ch.yaml": "www: {type: A, value: 192.0.2.1}\n", "drive/Demo Drive.yaml": "{}\n"},
+    )
+    kinds = [get_kind("dns"), get_kind("share_links")]
+    # The targets `dns/Example.CH` and `share_links/demo drive`: the scope keeps the file's spelling.
+    state = load_desired(root, kinds, selected=[("dns", "Example.CH"), ("share_links", "demo drive")])
+    assert [(s.kind.name, s.scope) for s in state.scopes] == [
+        ("dns", "example.ch"),
+        ("share_links", "Demo Drive"),
+    ]
+    assert state.scope("share_links", "DEMO DRIVE") is state.scopes[1]
+
+
 def test_round_trip_edit_keeps_comments(tmp_path: Path) -> None:
     text = "# zone notes\na:  # the first\n  value: x\n"
     document = load_yaml_text(text, file="f.yaml")

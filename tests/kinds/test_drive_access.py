@@ -40,8 +40,8 @@ def test_registered_next_to_share_links(tmp_path):
     assert isinstance(KIND, Kind) and KIND in all_kinds() and get_kind("drive_access") is KIND
     assert get_kind("drive") is SHARE_LINKS
     write_state(tmp_path, {"drive/Demo Drive.yaml": "{}\n", "drive/access/Demo Drive.yaml": "{}\n"})
-    assert KIND.scope_files(tmp_path) == {"demo drive": tmp_path / "drive" / "access" / "Demo Drive.yaml"}
-    assert list(SHARE_LINKS.scope_files(tmp_path)) == ["demo drive"]
+    assert KIND.scope_files(tmp_path) == {"Demo Drive": tmp_path / "drive" / "access" / "Demo Drive.yaml"}
+    assert list(SHARE_LINKS.scope_files(tmp_path)) == ["Demo Drive"]
 
 
 def test_key_is_the_email_lowercased_and_roles_are_checked():

@@ -29,7 +29,7 @@ from reconciler.engine import (
     render_markdown,
     render_text,
 )
-from reconciler.errors import ApiNotFound, ApplyError, PlanError
+from reconciler.errors import ApiNotFound, ApplyError, DesiredStateError, PlanError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.kinds.base import Kind, LiveObject, RunContext
 from reconciler.kinds.share_links import (
@@ -53,7 +53,9 @@ from tests.kinds.helpers import (
 )
 
 DRIVE = 140946
-SCOPE = "demo drive"
+SCOPE = "Demo Drive"
+# Fingerprints are salted with the lowercased drive name (the scope before it kept its case).
+SALT_SCOPE = "demo drive"
 FILE = "state/drive/Demo Drive.yaml"
 LINK = f"/2/drive/{DRIVE}/files/{{}}/link"
 SECRET = "correct-horse-battery-staple-42"
@@ -166,11 +168,14 @@ def test_the_password_becomes_a_salted_fingerprint(monkeypatch):
     text = f"/a.pdf: {entry}\n/b.pdf: {entry}\n"
     objects, _ = parse_text(text)
     first, second = (KIND.normalize(obj.spec, SCOPE)["password"] for obj in objects)
-    assert first == fingerprint(SCOPE, "/a.pdf", SECRET) and first.startswith("pbkdf2-sha256:")
+    assert first == fingerprint(SALT_SCOPE, "/a.pdf", SECRET) and first.startswith("pbkdf2-sha256:")
     # Salted per link and per drive: equal passwords do not show as equal fingerprints.
     assert first != second != fingerprint("other drive", "/b.pdf", SECRET)
     assert SECRET not in first
-    assert fingerprint_key(SCOPE, "/a.pdf") == "share_links/demo drive//a.pdf/password"
+    assert fingerprint_key(SCOPE, "/a.pdf") == "share_links/Demo Drive//a.pdf/password"
+    # The salt is the lowercased drive name, so any spelling of the drive (and fingerprints recorded
+    # before scopes kept the drive's case) gives the same fingerprint.
+    assert KIND.normalize(objects[0].spec, "demo drive")["password"] == first
 
 
 def test_keep_is_the_kept_state_and_a_rotate_mark_is_folded_into_the_fingerprint(monkeypatch):
@@ -378,7 +383,9 @@ async def test_password_rule_through_the_engine_and_the_secret_never_leaks(tmp_p
     # (the demo's other links are not in this file: they are deleted by the same apply)
     last_apply = json.loads((tmp_path / "work" / "last-apply.json").read_text())
     key = fingerprint_key(SCOPE, "/Finance/budget-2026.xlsx")
-    assert last_apply["secret_fingerprints"][key] == fingerprint(SCOPE, "/Finance/budget-2026.xlsx", SECRET)
+    assert last_apply["secret_fingerprints"][key] == fingerprint(
+        SALT_SCOPE, "/Finance/budget-2026.xlsx", SECRET
+    )
 
     # 2. the same value again: nothing to do. A new value: exactly one password update.
     monkeypatch.setenv("BUDGET_LINK_PW", SECRET + "-rotated")
@@ -443,7 +450,7 @@ async def test_an_unknown_path_fails_the_apply_before_updates_and_deletes(tmp_pa
                 session, expected_hash=plan.plan_hash, approval="test", targets=parse_targets(["share_links"])
             )
     error = caught.value
-    assert error.applied == ["create share_links/demo drive//Marketing/logo.png"]
+    assert error.applied == ["create share_links/Demo Drive//Marketing/logo.png"]
     assert len(error.failed) == 1
     assert "share_links /Marketing/missing.pdf (state/drive/Demo Drive.yaml:" in error.failed[0]
     assert "has no 'missing.pdf' in /Marketing" in error.failed[0]
@@ -456,7 +463,7 @@ async def test_an_unknown_drive_stops_the_plan_naming_the_file(tmp_path):
     with pytest.raises(PlanError) as caught:
         await plan_once(tmp_path, SandboxState.demo(), ["share_links"])
     assert str(caught.value).splitlines() == [
-        "kDrive 'archive' does not exist in the account (state/drive/Archive.yaml)",
+        "kDrive 'Archive' does not exist in the account (state/drive/Archive.yaml)",
         "  drives the token sees: 'Demo Drive'",
         "  name the file after one of them (case does not matter), or remove it",
     ]
@@ -569,3 +576,48 @@ async def test_taking_over_a_password_and_handing_it_back_both_converge(tmp_path
     assert report.converged and after.changes == []
     link = next(f for f in state.data["drive_files"][str(DRIVE)] if f["id"] == 111)["sharelink"]
     assert link["password_hash"] == taken_hash
+
+
+# -- the drive's name as the account spells it ------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_drive_scope_is_its_name_as_the_account_spells_it(tmp_path):
+    state = SandboxState.demo()
+    ctx, _ = context(state)
+    assert await KIND.discover(ctx) == ["Demo Drive"]
+    # import in an empty state directory names the file as the drive is spelled
+    assert KIND.path_for(tmp_path, "Demo Drive") == tmp_path / "drive" / "Demo Drive.yaml"
+    write_state(tmp_path / "state", {"drive/Demo Drive.yaml": "/Marketing/logo.png: {right: inherit}\n"})
+    # a target typed in another case still selects the file, and the plan keeps the drive's spelling
+    plan = await plan_once(tmp_path, state, ["share_links/demo drive"])
+    assert {change.scope for change in plan.changes} == {"Demo Drive"}
+    assert render_text(plan).splitlines()[0].startswith("share_links/Demo Drive  (")
+
+
+@pytest.mark.anyio
+async def test_a_fingerprint_recorded_under_the_lowercase_scope_still_matches():
+    # last-apply files written before scopes kept the drive's case record `share_links/demo drive/…`
+    recorded = {"share_links/demo drive//Finance/q3-report.xlsx/password": "pbkdf2-sha256:abc"}
+    ctx, _ = context(SandboxState.demo(), fingerprints=recorded)
+    objects = {obj.key[0]: obj for obj in await KIND.fetch(ctx, SCOPE)}
+    assert KIND.normalize(objects["/Finance/q3-report.xlsx"].spec, SCOPE)["password"] == "pbkdf2-sha256:abc"
+
+
+@pytest.mark.anyio
+async def test_two_drives_whose_names_differ_only_by_case_are_an_error():
+    ctx, _ = context(SandboxState.demo())
+    ctx.cache["share_links/drives"] = [{"id": 1, "name": "Demo Drive"}, {"id": 2, "name": "demo drive"}]
+    with pytest.raises(PlanError) as caught:
+        await KIND.fetch(ctx, "Demo Drive")
+    message = str(caught.value)
+    assert "2 drives match 'Demo Drive'" in message
+    assert "'Demo Drive' (id 1), 'demo drive' (id 2)" in message
+    assert "differ by more than case" in message
+
+
+def test_two_files_for_one_drive_in_different_case_are_refused(tmp_path):
+    write_state(tmp_path, {"drive/Demo Drive.yaml": "{}\n", "drive/demo drive.yaml": "{}\n"})
+    with pytest.raises(DesiredStateError, match="two files hold drive"):
+        KIND.scope_files(tmp_path)
+    assert KIND.path_for(tmp_path / "other", "demo drive") == tmp_path / "other" / "drive" / "demo drive.yaml"

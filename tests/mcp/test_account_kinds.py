@@ -84,4 +84,4 @@ async def test_drive_access_live_get_and_desired_set(server: ReconcilerServer, s
         added = await c.call_tool(ToolName.DESIRED_SET.value, {**args, "spec": {"role": "external"}})
     assert "alice.martin@example.ch:" in text_of(live) and "role: admin" in text_of(live)
     assert not added.is_error
-    assert "eva.brun@partner.example" in (state_dir / "drive" / "access" / "demo drive.yaml").read_text()
+    assert "eva.brun@partner.example" in (state_dir / "drive" / "access" / "Demo Drive.yaml").read_text()

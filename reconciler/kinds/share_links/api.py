@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.api.paths import segment
-from reconciler.errors import ApiNotFound
+from reconciler.errors import ApiNotFound, PlanError
 from reconciler.kinds.base import RunContext
 from reconciler.kinds.live import read_live
-from reconciler.kinds.share_links.spec import CAPABILITIES, LiveShareLink, ShareLinkEntry, normalize_path
+from reconciler.kinds.share_links.spec import (
+    CAPABILITIES,
+    LiveShareLink,
+    ShareLinkEntry,
+    normalize_path,
+    same_drive,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +67,32 @@ async def drives(ctx: RunContext) -> list[dict[str, Any]]:
         ctx.cache["share_links/drives"] = cached
     found: list[dict[str, Any]] = cached
     return found
+
+
+async def find_drive(ctx: RunContext, scope: str, *, file: str) -> dict[str, Any]:
+    """The drive a file or target names, matched without case; PlanError naming ``file`` otherwise.
+
+    Shared by every kind keyed by drive (``share_links``, ``drive_access``), so they agree on which drive a
+    name means. Two drives whose names differ only by case cannot be told apart: that is an error, never a
+    guess.
+    """
+    found = await drives(ctx)
+    matches = [d for d in found if same_drive(str(d.get("name", "")), scope)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
+        raise PlanError(
+            f"kDrive {scope!r} does not exist in the account ({file})\n"
+            f"  drives the token sees: {known}\n"
+            "  name the file after one of them (case does not matter), or remove it"
+        )
+    names = ", ".join(f"{str(d.get('name'))!r} (id {d.get('id')})" for d in matches)
+    raise PlanError(
+        f"{len(matches)} drives match {scope!r} ({file}): {names}\n"
+        "  drive names are matched without case, so these cannot be told apart\n"
+        "  rename one of them in kDrive so that their names differ by more than case"
+    )
 
 
 # -- live links ---------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The :class:`ShareLinksKind` the engine uses, registered as :data:`KIND`.
 
-A scope is a drive, named as in kDrive but compared without case (``demo drive``); a key is the path of the
-shared file or folder inside it (``/Marketing/brochure.pdf``). Links missing from the file are deleted
-(subject to ``prune``, thresholds and ``protect`` rules in infomaniak.yaml).
+A scope is a drive, named as the account spells it (``Demo Drive``) and matched without case; a key is
+the path of the shared file or folder inside it (``/Marketing/brochure.pdf``). Links missing from the file
+are deleted (subject to ``prune``, thresholds and ``protect`` rules in infomaniak.yaml).
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ from reconciler.kinds.share_links.api import (
     LinkTarget,
     create_body,
     drives,
+    find_drive,
     inventory,
     link_path,
     read_link,
     resolve,
     update_body,
 )
-from reconciler.kinds.share_links.secret import KEPT, fingerprint_key, read_env
+from reconciler.kinds.share_links.secret import KEPT, read_env
 from reconciler.kinds.share_links.spec import (
     KIND_NAME,
     ShareLinkEntry,
@@ -46,6 +47,7 @@ from reconciler.kinds.share_links.spec import (
     parse_file,
     remove_link,
     render_file,
+    same_drive,
     upsert_link,
 )
 
@@ -85,6 +87,24 @@ def _password_value(entry: ShareLinkEntry) -> str:
     return value
 
 
+def _recorded_fingerprints(ctx: RunContext, scope: str) -> dict[str, str]:
+    """Path → the password fingerprint recorded for a link of this drive at the last apply.
+
+    Recorded keys name the scope as it was then: lowercased before scopes kept the drive's case, or a file
+    spelled differently; any spelling of the same drive counts, the exact one first.
+    """
+    found: dict[str, str] = {}
+    exact: dict[str, str] = {}
+    for recorded, value in ctx.secret_fingerprints.items():
+        head, _, rest = recorded.partition("/")
+        drive, _, tail = rest.partition("/")
+        if head != KIND_NAME or not tail.endswith("/password") or not same_drive(drive, scope):
+            continue
+        path = tail.removesuffix("/password")
+        (exact if drive == scope else found)[path] = value
+    return found | exact
+
+
 class ShareLinksKind(KindBase):
     """Share links of kDrive files and folders, one file per drive."""
 
@@ -116,7 +136,7 @@ class ShareLinksKind(KindBase):
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
-        return normalize(spec, drive_scope(scope))
+        return normalize(spec, scope)
 
     def risks(
         self, action: Action, key: Key, before: dict[str, Any] | None, after: dict[str, Any] | None
@@ -148,22 +168,9 @@ class ShareLinksKind(KindBase):
 
     # -- live ------------------------------------------------------------------------------------------
     async def _drive(self, ctx: RunContext, scope: str) -> tuple[int, str]:
-        wanted = drive_scope(scope)
-        found = await drives(ctx)
-        matches = [d for d in found if drive_scope(str(d.get("name", ""))) == wanted]
-        if len(matches) == 1:
-            return int(matches[0]["id"]), str(matches[0]["name"])
         state_dir = ctx.state_dir or Path("state")
-        file = shown(self.path_for(state_dir, wanted), state_dir)
-        if not matches:
-            known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
-            raise PlanError(
-                f"kDrive {wanted!r} does not exist in the account ({file})\n"
-                f"  drives the token sees: {known}\n"
-                "  name the file after one of them (case does not matter), or remove it"
-            )
-        ids = ", ".join(str(d.get("id")) for d in matches)
-        raise PlanError(f"{len(matches)} drives are named {wanted!r} (ids {ids}); cannot tell ({file})")
+        drive = await find_drive(ctx, scope, file=shown(self.path_for(state_dir, scope), state_dir))
+        return int(drive["id"]), str(drive["name"])
 
     async def discover(self, ctx: RunContext) -> list[str]:
         return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
@@ -171,12 +178,13 @@ class ShareLinksKind(KindBase):
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         scope = drive_scope(scope)
         drive_id, _ = await self._drive(ctx, scope)
+        recorded = _recorded_fingerprints(ctx, scope)
         objects = []
         for path, file_id, link in await inventory(ctx, drive_id):
             password = None
             if link.get("right") == "password":
                 # The API never returns the password: report what the last apply recorded, or KEPT.
-                password = ctx.secret_fingerprints.get(fingerprint_key(scope, path), KEPT)
+                password = recorded.get(path, KEPT)
             spec, link_note = read_link(link, password=password)
             _, path_note = checked_name(normalize_path, path)
             target = LinkTarget(drive_id, file_id)

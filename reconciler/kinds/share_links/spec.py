@@ -68,8 +68,22 @@ def normalize_path(raw: object) -> str:
 
 
 def drive_scope(text: str) -> str:
-    """A drive name as used in scopes: stripped and lowercased (targets and file names ignore case)."""
-    return text.strip().lower()
+    """A drive name as used in scopes: the name as the account spells it (case kept), stripped.
+
+    Files and targets are matched to a drive without case (:func:`same_drive`).
+    """
+    return text.strip()
+
+
+def same_drive(a: str, b: str) -> bool:
+    """Whether two names mean the same drive: compared without case (``Demo Drive``, ``demo drive``)."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def salt_scope(scope: str) -> str:
+    """The drive's part of a password fingerprint's salt: the lowercased name, as scopes were before they
+    kept the drive's case, so fingerprints recorded then still match (docs/format-drive.md)."""
+    return scope.strip().lower()
 
 
 # -- dates --------------------------------------------------------------------------------------------------
@@ -276,7 +290,7 @@ def desired_password(entry: ShareLinkEntry, scope: str) -> str | None:
             f"  export {env} with the link's password before planning and applying\n"
             "  or write `password: {keep: true}` to leave the live password alone"
         )
-    return fingerprint(scope, entry._path, value, rotation=entry.rotation_mark)
+    return fingerprint(salt_scope(scope), entry._path, value, rotation=entry.rotation_mark)
 
 
 def normalize(spec: SpecModel, scope: str) -> dict[str, Any]:
