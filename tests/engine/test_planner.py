@@ -21,10 +21,10 @@ DESIRED = "keep: {value: k}\nchange: {value: '1'}\n"  # deletes `old`
 def test_targets_name_a_kind_and_keep_the_scope_as_typed() -> None:
     # Case is kept: loading matches a target's scope to a file's scope without case (test_loader).
     assert parse_targets(["dns/Example.CH.", "tags"]) == [Target("dns", "Example.CH"), Target("tags")]
-    assert parse_targets(["drive/Demo Drive"]) == [
-        Target("share_links", "Demo Drive"),
-        Target("drive_access", "Demo Drive"),
-    ]
+    drive = parse_targets(["drive/Demo Drive"])
+    assert {t.kind for t in drive} >= {"share_links", "drive_access"} and {t.scope for t in drive} == {
+        "Demo Drive"
+    }
 
 
 @pytest.mark.parametrize("target", ["dns/example.ch?x=1", "dns/example.ch#x", "mail/a%2fb", "dns/a\x00b"])

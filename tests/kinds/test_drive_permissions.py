@@ -33,7 +33,7 @@ from tests.kinds.test_live_leniency import round_trip
 
 DRIVE = 140946
 FILE = "state/drive/permissions/Demo Drive.yaml"
-SCOPE = "demo drive"
+SCOPE = "Demo Drive"
 USERS = f"/2/drive/{DRIVE}/users"
 ACCESS = f"/2/drive/{DRIVE}/files/{{}}/access"
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from reconciler.errors import ApiNotFound, PlanError
+from reconciler.errors import ApiNotFound
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
@@ -44,7 +44,7 @@ from reconciler.kinds.drive_permissions.spec import (
     upsert,
 )
 from reconciler.kinds.mapping_file import FilePerScope, shown
-from reconciler.kinds.share_links.api import drives, resolve
+from reconciler.kinds.share_links.api import drives, find_drive, resolve
 from reconciler.kinds.share_links.spec import drive_scope
 
 FILES = FilePerScope(
@@ -112,22 +112,9 @@ class DrivePermissionsKind(KindBase):
 
     # -- live ------------------------------------------------------------------------------------------
     async def _drive(self, ctx: RunContext, scope: str) -> tuple[int, str]:
-        wanted = drive_scope(scope)
-        found = await drives(ctx)
-        matches = [d for d in found if drive_scope(str(d.get("name", ""))) == wanted]
-        if len(matches) == 1:
-            return int(matches[0]["id"]), str(matches[0]["name"])
         state_dir = ctx.state_dir or Path("state")
-        file = shown(self.path_for(state_dir, wanted), state_dir)
-        if not matches:
-            known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
-            raise PlanError(
-                f"kDrive {wanted!r} does not exist in the account ({file})\n"
-                f"  drives the token sees: {known}\n"
-                "  name the file after one of them (case does not matter), or remove it"
-            )
-        ids = ", ".join(str(d.get("id")) for d in matches)
-        raise PlanError(f"{len(matches)} drives are named {wanted!r} (ids {ids}); cannot tell ({file})")
+        drive = await find_drive(ctx, scope, file=shown(self.path_for(state_dir, scope), state_dir))
+        return int(drive["id"]), str(drive["name"])
 
     async def discover(self, ctx: RunContext) -> list[str]:
         return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
