@@ -18,9 +18,9 @@ from tests.engine.fakes import FakeKind
 DESIRED = "keep: {value: k}\nchange: {value: '1'}\n"  # deletes `old`
 
 
-def test_targets_name_a_kind_and_keep_the_scope_as_typed() -> None:
-    # Case is kept: loading matches a target's scope to a file's scope without case (test_loader).
-    assert parse_targets(["dns/Example.CH.", "tags"]) == [Target("dns", "Example.CH"), Target("tags")]
+def test_targets_name_a_kind_and_the_scope_as_its_files_spell_it() -> None:
+    # A zone is lowercased; a drive keeps its case, and loading matches it to a file without case.
+    assert parse_targets(["dns/Example.CH.", "tags"]) == [Target("dns", "example.ch"), Target("tags")]
     drive = parse_targets(["drive/Demo Drive"])
     assert {t.kind for t in drive} >= {"share_links", "drive_access"} and {t.scope for t in drive} == {
         "Demo Drive"

@@ -43,7 +43,7 @@ def normalized(document: Any) -> dict[str, Any]:
 def test_registered_first_in_apply_order_and_guarding():
     assert isinstance(KIND, Kind) and isinstance(KIND, GuardsChanges) and get_kind("domains") is KIND
     assert all_kinds()[0] is KIND
-    assert [(t.kind, t.scope) for t in parse_targets(["domains/Example.CH."])] == [("domains", "Example.CH")]
+    assert [(t.kind, t.scope) for t in parse_targets(["domains/Example.CH."])] == [("domains", "example.ch")]
 
 
 def test_each_setting_is_one_entry_and_nameservers_are_a_set():
