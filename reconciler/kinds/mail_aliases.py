@@ -32,14 +32,12 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.mail_file import MailAddressKind, mail_entries
 from reconciler.kinds.mail_hosting import (
-    MAIL_DIRECTORY,
-    discover_domains,
     file_domain,
     hosting_id,
     mail_domain,
@@ -48,12 +46,6 @@ from reconciler.kinds.mail_hosting import (
     row_address,
 )
 from reconciler.kinds.mailbox_security.spec import mailbox_address
-from reconciler.kinds.mapping_file import (
-    drop_entry,
-    entries,
-    mapping_schema,
-    put_entry,
-)
 
 KIND_NAME = "mail_aliases"
 FILES = mail_files("aliases")
@@ -121,39 +113,20 @@ def to_api(spec: SpecModel) -> dict[str, Any]:
 # -- the file -----------------------------------------------------------------------------------------------
 
 
-def _address_key(raw: Any) -> str:
-    return mailbox_address(str(raw))
-
-
 def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[DesiredObject]:
     """Desired objects of an aliases file; every problem goes to ``source`` with its position."""
     objects: list[DesiredObject] = []
     owner: dict[str, str] = {}
-    for item in entries(
+    for address, path, spec in mail_entries(
         document,
         source,
-        _address_key,
+        MailboxAliases,
+        domain=domain,
         not_a_mapping="an aliases file maps mailbox addresses to their aliases",
         document_rule="mail-aliases-document",
-        key_rule="mail-address",
-        text_paths=True,
+        not_in_domain="{address} is not a mailbox of {domain}: this file holds the aliases of {domain}",
+        entry_hint="give the mailbox's aliases as a mapping: aliases: [contact, ...]",
     ):
-        address, path = item.key, item.path
-        if address.rsplit("@", 1)[1] != domain:
-            source.error(
-                path,
-                f"{address} is not a mailbox of {domain}: this file holds the aliases of {domain}",
-                rule="mail-domain",
-            )
-            continue
-        if not isinstance(item.value, Mapping):
-            source.error(
-                path, "give the mailbox's aliases as a mapping: aliases: [contact, ...]", rule="mail-entry"
-            )
-            continue
-        spec = source.validate(MailboxAliases, item.value, path)
-        if not isinstance(spec, MailboxAliases):
-            continue
         ok = True
         for index, alias in enumerate(spec.aliases):
             local, _, alias_domain = alias.partition("@")
@@ -185,47 +158,26 @@ def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[De
     return objects
 
 
-class MailAliasesKind(KindBase):
+class MailAliasesKind(MailAddressKind):
     """The aliases of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
-    directory: ClassVar[str] = MAIL_DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = MailboxAliases
     apply_order: ClassVar[int] = 42
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "Mailbox aliases file (state/mail/aliases/<domain>.yaml)"
+    schema_description: ClassVar[str] = (
+        "Full mailbox addresses of the mail hosting mapped to their aliases. A mailbox absent from the file "
+        "has no alias. See docs/format-mail.md."
+    )
+    not_a_mapping: ClassVar[str] = "the aliases file is not a mapping of mailbox addresses to aliases"
+    not_an_entry: ClassVar[str] = (
+        "a mail_aliases entry is a mapping: aliases: [contact, ...] (see docs/format-mail.md)"
+    )
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, render, edits: KeyedFileKind) -----------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=file_domain(source.file))
-
-    def file_schema(self) -> dict[str, Any]:
-        return mapping_schema(
-            MailboxAliases,
-            title="Mailbox aliases file (state/mail/aliases/<domain>.yaml)",
-            description="Full mailbox addresses of the mail hosting mapped to their aliases. A mailbox "
-            "absent from the file has no alias. See docs/format-mail.md.",
-            property_names={"pattern": r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+"},
-        )
-
-    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        return {obj.key[0]: normalize(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
-
-    def parse_key(self, text: str) -> Key:
-        return key(text)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return put_entry(
-            document,
-            key[0],
-            entry,
-            _address_key,
-            not_a_mapping="the aliases file is not a mapping of mailbox addresses to aliases",
-            not_an_entry="a mail_aliases entry is a mapping: aliases: [contact, ...] "
-            "(see docs/format-mail.md)",
-        )
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return drop_entry(document, key[0], _address_key)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
@@ -245,10 +197,7 @@ class MailAliasesKind(KindBase):
         # Removals first, so that an alias moved from one mailbox to another is free when it is added.
         return {"delete": 0, "update": 1, "create": 2}[action]
 
-    # -- live ------------------------------------------------------------------------------------------
-    async def discover(self, ctx: RunContext) -> list[str]:
-        return await discover_domains(ctx)
-
+    # -- live (discover: MailAddressKind) ---------------------------------------------------------------
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         domain = mail_domain(scope)
         hosting = await hosting_id(ctx, domain, layout=FILES)

@@ -33,14 +33,12 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.mail_file import MailAddressKind, mail_entries
 from reconciler.kinds.mail_hosting import (
-    MAIL_DIRECTORY,
-    discover_domains,
     file_domain,
     hosting_id,
     mail_domain,
@@ -49,12 +47,6 @@ from reconciler.kinds.mail_hosting import (
     row_address,
 )
 from reconciler.kinds.mailbox_security.spec import mailbox_address
-from reconciler.kinds.mapping_file import (
-    drop_entry,
-    entries,
-    mapping_schema,
-    put_entry,
-)
 
 KIND_NAME = "mail_forwarding"
 FILES = mail_files("forwarding")
@@ -150,36 +142,19 @@ def to_api(spec: SpecModel) -> dict[str, Any]:
 # -- the file -----------------------------------------------------------------------------------------------
 
 
-def _address_key(raw: Any) -> str:
-    return mailbox_address(str(raw))
-
-
 def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[DesiredObject]:
     """Desired objects of a forwarding file; every problem goes to ``source`` with its position."""
     objects: list[DesiredObject] = []
-    for item in entries(
+    for address, path, spec in mail_entries(
         document,
         source,
-        _address_key,
+        MailboxForwarding,
+        domain=domain,
         not_a_mapping="a forwarding file maps mailbox addresses to their forwarding",
         document_rule="mail-forwarding-document",
-        key_rule="mail-address",
-        text_paths=True,
+        not_in_domain="{address} is not a mailbox of {domain}: this file holds the forwarding of {domain}",
+        entry_hint="give the forwarding as a mapping: to: [address, ...]",
     ):
-        address, path = item.key, item.path
-        if address.rsplit("@", 1)[1] != domain:
-            source.error(
-                path,
-                f"{address} is not a mailbox of {domain}: this file holds the forwarding of {domain}",
-                rule="mail-domain",
-            )
-            continue
-        if not isinstance(item.value, Mapping):
-            source.error(path, "give the forwarding as a mapping: to: [address, ...]", rule="mail-entry")
-            continue
-        spec = source.validate(MailboxForwarding, item.value, path)
-        if not isinstance(spec, MailboxForwarding):
-            continue
         if address in spec.to:
             index = spec.to.index(address)
             source.error(
@@ -190,47 +165,27 @@ def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[De
     return objects
 
 
-class MailForwardingKind(KindBase):
+class MailForwardingKind(MailAddressKind):
     """Forwarding of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
-    directory: ClassVar[str] = MAIL_DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = MailboxForwarding
     apply_order: ClassVar[int] = 44
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "Mailbox forwarding file (state/mail/forwarding/<domain>.yaml)"
+    schema_description: ClassVar[str] = (
+        "Full mailbox addresses of the mail hosting mapped to where they forward their mail. A mailbox "
+        "absent from the file does not forward. See docs/format-mail.md."
+    )
+    not_a_mapping: ClassVar[str] = "the forwarding file is not a mapping of mailbox addresses to forwarding"
+    not_an_entry: ClassVar[str] = (
+        "a mail_forwarding entry is a mapping: to: [address, ...], keep_copy, forward_spam "
+        "(see docs/format-mail.md)"
+    )
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, render, edits: KeyedFileKind) -----------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=file_domain(source.file))
-
-    def file_schema(self) -> dict[str, Any]:
-        return mapping_schema(
-            MailboxForwarding,
-            title="Mailbox forwarding file (state/mail/forwarding/<domain>.yaml)",
-            description="Full mailbox addresses of the mail hosting mapped to where they forward their "
-            "mail. A mailbox absent from the file does not forward. See docs/format-mail.md.",
-            property_names={"pattern": r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+"},
-        )
-
-    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        return {obj.key[0]: normalize(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
-
-    def parse_key(self, text: str) -> Key:
-        return key(text)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return put_entry(
-            document,
-            key[0],
-            entry,
-            _address_key,
-            not_a_mapping="the forwarding file is not a mapping of mailbox addresses to forwarding",
-            not_an_entry="a mail_forwarding entry is a mapping: to: [address, ...], keep_copy, forward_spam "
-            "(see docs/format-mail.md)",
-        )
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return drop_entry(document, key[0], _address_key)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
@@ -259,10 +214,7 @@ class MailForwardingKind(KindBase):
     def change_order(self, action: Action, key: Key, changes: Iterable[tuple[Action, Key]]) -> int:
         return {"create": 0, "update": 1, "delete": 2}[action]
 
-    # -- live ------------------------------------------------------------------------------------------
-    async def discover(self, ctx: RunContext) -> list[str]:
-        return await discover_domains(ctx)
-
+    # -- live (discover: MailAddressKind) ---------------------------------------------------------------
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         domain = mail_domain(scope)
         hosting = await hosting_id(ctx, domain, layout=FILES)

@@ -32,14 +32,12 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
+from reconciler.kinds.mail_file import MailAddressKind, mail_entries
 from reconciler.kinds.mail_hosting import (
-    MAIL_DIRECTORY,
-    discover_domains,
     file_domain,
     hosting_id,
     mail_domain,
@@ -47,8 +45,6 @@ from reconciler.kinds.mail_hosting import (
     mailboxes,
     row_address,
 )
-from reconciler.kinds.mailbox_security.spec import mailbox_address
-from reconciler.kinds.mapping_file import drop_entry, entries, mapping_schema, put_entry
 
 KIND_NAME = "mail_redirects"
 FILES = mail_files("redirects")
@@ -104,32 +100,19 @@ def address_of(row: Mapping[str, Any], domain: str) -> str:
     return f"{str(row.get('name') or '').strip().lower()}@{domain}"
 
 
-def _address_key(raw: Any) -> str:
-    return mailbox_address(str(raw))
-
-
 def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[DesiredObject]:
     """Desired objects of a redirects file; every problem goes to ``source`` with its position."""
     objects: list[DesiredObject] = []
-    for item in entries(
+    for address, path, spec in mail_entries(
         document,
         source,
-        _address_key,
+        Redirect,
+        domain=domain,
         not_a_mapping="a redirects file maps redirection addresses to their targets",
         document_rule="mail-redirects-document",
-        key_rule="mail-address",
-        text_paths=True,
+        not_in_domain="{address} is not an address of {domain}",
+        entry_hint="give the redirection as a mapping: to: [address, ...]",
     ):
-        address, path = item.key, item.path
-        if address.rsplit("@", 1)[1] != domain:
-            source.error(path, f"{address} is not an address of {domain}", rule="mail-domain")
-            continue
-        if not isinstance(item.value, Mapping):
-            source.error(path, "give the redirection as a mapping: to: [address, ...]", rule="mail-entry")
-            continue
-        spec = source.validate(Redirect, item.value, path)
-        if not isinstance(spec, Redirect):
-            continue
         if address in spec.to:
             where = (*path, "to", spec.to.index(address))
             source.error(where, f"{address} cannot redirect to itself", rule="mail-redirect-self")
@@ -138,46 +121,26 @@ def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[De
     return objects
 
 
-class MailRedirectsKind(KindBase):
+class MailRedirectsKind(MailAddressKind):
     """Redirection addresses of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
-    directory: ClassVar[str] = MAIL_DIRECTORY
     spec_model: ClassVar[type[SpecModel]] = Redirect
     apply_order: ClassVar[int] = 48
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "Mail redirections file (state/mail/redirects/<domain>.yaml)"
+    schema_description: ClassVar[str] = (
+        "Redirection addresses of the hosting mapped to their targets. A redirection absent from the "
+        "file is deleted. See docs/format-mail.md."
+    )
+    not_a_mapping: ClassVar[str] = "the redirects file is not a mapping of addresses to redirections"
+    not_an_entry: ClassVar[str] = (
+        "a mail_redirects entry is a mapping: to: [address, ...] (see docs/format-mail.md)"
+    )
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, render, edits: KeyedFileKind) -----------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=file_domain(source.file))
-
-    def file_schema(self) -> dict[str, Any]:
-        return mapping_schema(
-            Redirect,
-            title="Mail redirections file (state/mail/redirects/<domain>.yaml)",
-            description="Redirection addresses of the hosting mapped to their targets. A redirection absent "
-            "from the file is deleted. See docs/format-mail.md.",
-            property_names={"pattern": r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+"},
-        )
-
-    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        return {obj.key[0]: normalize(obj.spec) for obj in sorted(objects, key=lambda obj: obj.key)}
-
-    def parse_key(self, text: str) -> Key:
-        return (mailbox_address(text),)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return put_entry(
-            document,
-            key[0],
-            entry,
-            _address_key,
-            not_a_mapping="the redirects file is not a mapping of addresses to redirections",
-            not_an_entry="a mail_redirects entry is a mapping: to: [address, ...] (see docs/format-mail.md)",
-        )
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return drop_entry(document, key[0], _address_key)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
@@ -208,10 +171,7 @@ class MailRedirectsKind(KindBase):
         # Deletes first: a redirection removed frees its address for a mailbox alias or a new one.
         return {"delete": 0, "update": 1, "create": 2}[action]
 
-    # -- live ------------------------------------------------------------------------------------------
-    async def discover(self, ctx: RunContext) -> list[str]:
-        return await discover_domains(ctx)
-
+    # -- live (discover: MailAddressKind) ---------------------------------------------------------------
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         domain = mail_domain(scope)
         hosting = await hosting_id(ctx, domain, layout=FILES)

@@ -2,18 +2,20 @@
 
 What every such kind does the same way: where its files live, the walk over a parsed document, the
 in-place edits of a round-trip document (which keep the key as the file spells it), and the JSON Schema of
-the whole file. Messages and rule ids stay with each kind; these helpers only take them.
+the whole file. Messages and rule ids stay with each kind; these helpers only take them. ``KeyedFileKind``
+puts the helpers together for the kinds whose file maps one name to one entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from reconciler.errors import DesiredStateError, Reason, SettingsError
-from reconciler.kinds.base import DocumentSource, SpecModel
+from reconciler.kinds.base import DesiredObject, DocumentSource, Key, KindBase, LiveObject, SpecModel
 
 Normaliser = Callable[[Any], str]
 """A file key → the key as compared (``' Blue '`` → ``'Blue'``); ValueError names what is wrong."""
@@ -234,3 +236,57 @@ def mapping_schema(
         schema["additionalProperties"] = {"$ref": f"#/$defs/{entry_model.__name__}"}
         schema["$defs"] = defs
     return schema
+
+
+# -- the kind ----------------------------------------------------------------------------------------------
+
+
+class KeyedFileKind(KindBase):
+    """A kind whose file maps one name (an address, a tag ...) to one ``spec_model`` entry.
+
+    Its key is that one name as ``entry_key`` compares it; the file is rendered sorted by key, each entry
+    in the kind's canonical form (``normalize``). The kind gives the texts below and overrides only what
+    differs (its parse, a render with notes ...).
+    """
+
+    schema_title: ClassVar[str]
+    schema_description: ClassVar[str]
+    key_schema: ClassVar[dict[str, Any]]
+    """The file schema's ``propertyNames``: what a key looks like."""
+    not_a_mapping: ClassVar[str]
+    """The edit error when the file is no mapping."""
+    not_an_entry: ClassVar[str]
+    """The edit error when an entry is no mapping (says what one looks like)."""
+
+    @abstractmethod
+    def entry_key(self, raw: Any) -> str:
+        """A file key → the key as compared; ValueError names what is wrong."""
+
+    def file_schema(self) -> dict[str, Any]:
+        return mapping_schema(
+            self.spec_model,
+            title=self.schema_title,
+            description=self.schema_description,
+            property_names=self.key_schema,
+        )
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        return {
+            obj.key[0]: self.normalize(obj.spec, scope) for obj in sorted(objects, key=lambda obj: obj.key)
+        }
+
+    def parse_key(self, text: str) -> Key:
+        return (self.entry_key(text),)
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        return put_entry(
+            document,
+            key[0],
+            entry,
+            self.entry_key,
+            not_a_mapping=self.not_a_mapping,
+            not_an_entry=self.not_an_entry,
+        )
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        return drop_entry(document, key[0], self.entry_key)
