@@ -31,7 +31,6 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
@@ -39,10 +38,8 @@ from reconciler.kinds.base import (
 from reconciler.kinds.drive_permissions.api import drive_user_rows
 from reconciler.kinds.mapping_file import (
     FilePerScope,
-    drop_entry,
+    KeyedFileKind,
     entries,
-    mapping_schema,
-    put_entry,
     shown,
 )
 from reconciler.kinds.share_links.api import drives, find_drive
@@ -107,7 +104,7 @@ def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
     return objects
 
 
-class DriveAccessKind(KindBase):
+class DriveAccessKind(KeyedFileKind):
     """Users of the account's kDrives and their roles."""
 
     name: ClassVar[str] = KIND_NAME
@@ -115,40 +112,21 @@ class DriveAccessKind(KindBase):
     spec_model: ClassVar[type[SpecModel]] = DriveUser
     apply_order: ClassVar[int] = 55
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "kDrive users (state/drive/access/<drive name>.yaml)"
+    schema_description: ClassVar[str] = (
+        "Email addresses of the drive's users mapped to their role. A user absent from the file is removed "
+        "from the drive. See docs/format-drive.md."
+    )
+    key_schema: ClassVar[dict[str, Any]] = {"pattern": _EMAIL.pattern}
+    not_a_mapping: ClassVar[str] = "the drive access file is not a mapping of email addresses to users"
+    not_an_entry: ClassVar[str] = "a drive_access entry is a mapping: {role: admin|user|external}"
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, render, edits: KeyedFileKind) -----------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source)
 
-    def file_schema(self) -> dict[str, Any]:
-        return mapping_schema(
-            DriveUser,
-            title="kDrive users (state/drive/access/<drive name>.yaml)",
-            description="Email addresses of the drive's users mapped to their role. A user absent from the "
-            "file is removed from the drive. See docs/format-drive.md.",
-            property_names={"pattern": _EMAIL.pattern},
-        )
-
-    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        return {
-            obj.key[0]: {"role": _spec(obj.spec).role} for obj in sorted(objects, key=lambda obj: obj.key)
-        }
-
-    def parse_key(self, text: str) -> Key:
-        return (user_email(text),)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return put_entry(
-            document,
-            key[0],
-            entry,
-            user_email,
-            not_a_mapping="the drive access file is not a mapping of email addresses to users",
-            not_an_entry="a drive_access entry is a mapping: {role: admin|user|external}",
-        )
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return drop_entry(document, key[0], user_email)
+    def entry_key(self, raw: Any) -> str:
+        return user_email(raw)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

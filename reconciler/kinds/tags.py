@@ -24,19 +24,16 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
 from reconciler.kinds.live import checked_name, join_notes, read_live, split_noted, with_notes
 from reconciler.kinds.mapping_file import (
+    KeyedFileKind,
     OneFile,
-    drop_entry,
     entries,
-    mapping_schema,
     name_key,
-    put_entry,
 )
 
 KIND_NAME = "tags"
@@ -81,7 +78,7 @@ def to_api(name: str, spec: Tag) -> dict[str, Any]:
     return {"name": name, "color": spec.color}
 
 
-class TagsKind(KindBase):
+class TagsKind(KeyedFileKind):
     """Tags of the account."""
 
     name: ClassVar[str] = KIND_NAME
@@ -89,13 +86,18 @@ class TagsKind(KindBase):
     spec_model: ClassVar[type[SpecModel]] = Tag
     apply_order: ClassVar[int] = 50
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "Account tags (state/account/tags.yaml)"
+    schema_description: ClassVar[str] = "Tag names mapped to their colour. See docs/format-account.md."
+    key_schema: ClassVar[dict[str, Any]] = {"minLength": 1, "maxLength": NAME_MAX}
+    not_a_mapping: ClassVar[str] = "tags.yaml is not a mapping of tag names to tags"
+    not_an_entry: ClassVar[str] = "a tag entry is a mapping with color"
 
     def __init__(self) -> None:
         # Tag name → product_count seen by the last fetch: `risks` gets normalised values only, and the
         # count must not enter them (it is not desired state). One account per process.
         self._product_counts: dict[str, int] | None = None
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, parse_key, edits: KeyedFileKind) --------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         objects: list[DesiredObject] = []
         for entry in entries(
@@ -111,34 +113,13 @@ class TagsKind(KindBase):
                 objects.append(DesiredObject((entry.key,), tag, source.locate(entry.path)))
         return objects
 
-    def file_schema(self) -> dict[str, Any]:
-        return mapping_schema(
-            Tag,
-            title="Account tags (state/account/tags.yaml)",
-            description="Tag names mapped to their colour. See docs/format-account.md.",
-            property_names={"minLength": 1, "maxLength": NAME_MAX},
-        )
-
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         kept, left_out = split_noted(objects, self.format_key)
         tags = {obj.key[0]: _tag(obj.spec) for obj in kept}
         return with_notes({name: {"color": tags[name].color} for name in sorted(tags)}, left_out)
 
-    def parse_key(self, text: str) -> Key:
-        return (normalize_tag_name(text),)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return put_entry(
-            document,
-            key[0],
-            entry,
-            normalize_tag_name,
-            not_a_mapping="tags.yaml is not a mapping of tag names to tags",
-            not_an_entry="a tag entry is a mapping with color",
-        )
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return drop_entry(document, key[0], normalize_tag_name)
+    def entry_key(self, raw: Any) -> str:
+        return normalize_tag_name(raw)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:
