@@ -20,7 +20,7 @@ and ``POST /2/domains/{domain}/dnssec/enable|disable``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -35,12 +35,11 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mapping_file import SCHEMA_DIALECT, FilePerScope, shown
+from reconciler.kinds.mapping_file import SCHEMA_DIALECT, FilePerScope, SettingsFileKind, shown
 
 KIND_NAME = "domains"
 SETTINGS = ("nameservers", "dnssec")
@@ -181,8 +180,14 @@ def file_schema() -> dict[str, Any]:
     }
 
 
-class DomainsKind(KindBase):
+class DomainsKind(SettingsFileKind):
     """Registrar nameservers and DNSSEC of the account's domains."""
+
+    settings: ClassVar[tuple[str, ...]] = SETTINGS
+    one_field_entry: ClassVar[str] = (
+        "a domains entry is a mapping with one field, {field} (see docs/format-domains.md)"
+    )
+    not_a_mapping: ClassVar[str] = "the domain file is not a mapping of settings"
 
     name: ClassVar[str] = KIND_NAME
     directory: ClassVar[str] = FILES.directory
@@ -199,30 +204,8 @@ class DomainsKind(KindBase):
     def file_schema(self) -> dict[str, Any]:
         return file_schema()
 
-    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        values = {obj.key[0]: normalize(obj.spec)[obj.key[0]] for obj in objects}
-        return {name: values[name] for name in SETTINGS if name in values}
-
     def parse_key(self, text: str) -> Key:
         return (_key(text),)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        if not isinstance(entry, Mapping) or set(entry) != {key[0]}:
-            raise ValueError(
-                f"a domains entry is a mapping with one field, {key[0]} (see docs/format-domains.md)"
-            )
-        if document is None:
-            document = {}
-        if not isinstance(document, MutableMapping):
-            raise ValueError("the domain file is not a mapping of settings")
-        document[key[0]] = entry[key[0]]
-        return document
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        if not isinstance(document, MutableMapping) or key[0] not in document:
-            return False
-        del document[key[0]]
-        return True
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ setting with its API name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -32,7 +32,6 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
@@ -45,7 +44,7 @@ from reconciler.kinds.mail_hosting import (
     mail_files,
 )
 from reconciler.kinds.mailbox_security.spec import Sender
-from reconciler.kinds.mapping_file import SCHEMA_DIALECT
+from reconciler.kinds.mapping_file import SCHEMA_DIALECT, SettingsFileKind
 
 KIND_NAME = "mail_settings"
 FILES = mail_files("settings")
@@ -207,8 +206,14 @@ def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
     return objects
 
 
-class MailSettingsKind(KindBase):
+class MailSettingsKind(SettingsFileKind):
     """Service-level settings of Infomaniak mail hostings."""
+
+    settings: ClassVar[tuple[str, ...]] = SETTINGS
+    one_field_entry: ClassVar[str] = (
+        "a mail_settings entry is a mapping with one field, {field} (docs/format-mail.md)"
+    )
+    not_a_mapping: ClassVar[str] = "the preferences file is not a mapping of settings"
 
     name: ClassVar[str] = KIND_NAME
     directory: ClassVar[str] = MAIL_DIRECTORY
@@ -249,30 +254,8 @@ class MailSettingsKind(KindBase):
         }
         return schema
 
-    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
-        values = {obj.key[0]: normalize(obj.spec)[obj.key[0]] for obj in objects}
-        return {name: values[name] for name in SETTINGS if name in values}
-
     def parse_key(self, text: str) -> Key:
         return (_key(text),)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        if not isinstance(entry, Mapping) or set(entry) != {key[0]}:
-            raise ValueError(
-                f"a mail_settings entry is a mapping with one field, {key[0]} (docs/format-mail.md)"
-            )
-        if document is None:
-            document = {}
-        if not isinstance(document, MutableMapping):
-            raise ValueError("the preferences file is not a mapping of settings")
-        document[key[0]] = entry[key[0]]
-        return document
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        if not isinstance(document, MutableMapping) or key[0] not in document:
-            return False
-        del document[key[0]]
-        return True
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

@@ -290,3 +290,34 @@ class KeyedFileKind(KindBase):
 
     def remove_entry(self, document: Any, key: Key) -> bool:
         return drop_entry(document, key[0], self.entry_key)
+
+
+class SettingsFileKind(KindBase):
+    """Base of a kind whose file is one object's settings (``domains/<domain>.yaml``,
+    ``mail/settings/<domain>.yaml``): each top-level key is one setting and one resource, written by
+    ``import`` in ``settings`` order. A kind gives its settings and its two error texts."""
+
+    settings: ClassVar[tuple[str, ...]]
+    one_field_entry: ClassVar[str]
+    """The error for an entry that is not ``{setting: value}``, with ``{field}`` to fill in."""
+    not_a_mapping: ClassVar[str]
+
+    def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
+        values = {obj.key[0]: self.normalize(obj.spec, scope)[obj.key[0]] for obj in objects}
+        return {name: values[name] for name in self.settings if name in values}
+
+    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
+        if not isinstance(entry, Mapping) or set(entry) != {key[0]}:
+            raise ValueError(self.one_field_entry.format(field=key[0]))
+        if document is None:
+            document = {}
+        if not isinstance(document, MutableMapping):
+            raise ValueError(self.not_a_mapping)
+        document[key[0]] = entry[key[0]]
+        return document
+
+    def remove_entry(self, document: Any, key: Key) -> bool:
+        if not isinstance(document, MutableMapping) or key[0] not in document:
+            return False
+        del document[key[0]]
+        return True
