@@ -20,7 +20,7 @@ and ``POST /2/domains/{domain}/dnssec/enable|disable``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -32,7 +32,6 @@ from reconciler.errors import ApiNotFound, PlanError
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
-    DocumentSource,
     FileLayout,
     Key,
     LiveObject,
@@ -121,43 +120,6 @@ def to_api(spec: SpecModel) -> dict[str, Any]:
 # -- the file -----------------------------------------------------------------------------------------------
 
 
-def _key(raw: Any) -> str:
-    text = str(raw).strip().lower()
-    if text not in SETTINGS:
-        raise ValueError(f"a domain file holds {' and '.join(SETTINGS)}; got {raw!r}")
-    return text
-
-
-def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
-    """Desired objects of a domain file; every problem goes to ``source`` with its position."""
-    if document is None:
-        return []
-    if not isinstance(document, Mapping):
-        source.error(
-            (), "a domain file is a mapping: nameservers: [..], dnssec: true|false", rule="domains-document"
-        )
-        return []
-    objects: list[DesiredObject] = []
-    for raw_key, value in document.items():
-        path: tuple[str | int, ...] = (str(raw_key),)
-        try:
-            name = _key(raw_key)
-        except ValueError as exc:
-            source.error(path, str(exc), rule="domains-key")
-            continue
-        spec = source.validate(DomainSetting, {name: value}, ())
-        if isinstance(spec, DomainSetting):
-            if getattr(spec, name) is None:
-                source.error(
-                    path,
-                    f"give a value for {name} (remove the line to leave it as it is)",
-                    rule="domains-empty",
-                )
-                continue
-            objects.append(DesiredObject(key=(name,), spec=spec, located=source.locate(path)))
-    return objects
-
-
 def file_schema() -> dict[str, Any]:
     """JSON Schema of a whole domain file."""
     properties = DomainSetting.model_json_schema()["properties"]
@@ -184,6 +146,10 @@ class DomainsKind(SettingsFileKind):
     """Registrar nameservers and DNSSEC of the account's domains."""
 
     settings: ClassVar[tuple[str, ...]] = SETTINGS
+    unknown_setting: ClassVar[str] = f"a domain file holds {' and '.join(SETTINGS)}; got {{got}}"
+    not_a_document: ClassVar[str] = "a domain file is a mapping: nameservers: [..], dnssec: true|false"
+    document_rule: ClassVar[str] = "domains-document"
+    rule: ClassVar[str] = "domains"
     one_field_entry: ClassVar[str] = (
         "a domains entry is a mapping with one field, {field} (see docs/format-domains.md)"
     )
@@ -197,15 +163,9 @@ class DomainsKind(SettingsFileKind):
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
     files: ClassVar[FileLayout] = FILES
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
-    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
-        return parse_file(document, source)
-
+    # -- files (scope_files, path_for: KindBase; parse, parse_key: SettingsFileKind) --------------------
     def file_schema(self) -> dict[str, Any]:
         return file_schema()
-
-    def parse_key(self, text: str) -> Key:
-        return (_key(text),)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

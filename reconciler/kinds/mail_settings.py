@@ -29,7 +29,6 @@ from reconciler.api.paths import segment
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
-    DocumentSource,
     FileLayout,
     Key,
     LiveObject,
@@ -166,50 +165,14 @@ def to_api(spec: SpecModel) -> dict[str, Any]:
     return {FLAGS.get(name, name): value}
 
 
-# -- the file -----------------------------------------------------------------------------------------------
-
-
-def _key(raw: Any) -> str:
-    text = str(raw).strip().lower()
-    if text not in SETTINGS:
-        raise ValueError(f"a preferences file holds {', '.join(SETTINGS)}; got {raw!r}")
-    return text
-
-
-def parse_file(document: Any, source: DocumentSource) -> list[DesiredObject]:
-    """Desired objects of a preferences file; every problem goes to ``source`` with its position."""
-    if document is None:
-        return []
-    if not isinstance(document, Mapping):
-        source.error(
-            (), "a preferences file is a mapping of settings (spam_filter: true, ...)", rule="mail-prefs"
-        )
-        return []
-    objects: list[DesiredObject] = []
-    for raw_key, value in document.items():
-        path: tuple[str | int, ...] = (str(raw_key),)
-        try:
-            name = _key(raw_key)
-        except ValueError as exc:
-            source.error(path, str(exc), rule="mail-prefs-key")
-            continue
-        if value is None:
-            source.error(
-                path,
-                f"give a value for {name} (remove the line to leave it as it is)",
-                rule="mail-prefs-empty",
-            )
-            continue
-        spec = source.validate(MailPreference, {name: value}, ())
-        if isinstance(spec, MailPreference):
-            objects.append(DesiredObject(key=(name,), spec=spec, located=source.locate(path)))
-    return objects
-
-
 class MailSettingsKind(SettingsFileKind):
     """Service-level settings of Infomaniak mail hostings."""
 
     settings: ClassVar[tuple[str, ...]] = SETTINGS
+    unknown_setting: ClassVar[str] = f"a preferences file holds {', '.join(SETTINGS)}; got {{got}}"
+    not_a_document: ClassVar[str] = "a preferences file is a mapping of settings (spam_filter: true, ...)"
+    document_rule: ClassVar[str] = "mail-prefs"
+    rule: ClassVar[str] = "mail-prefs"
     one_field_entry: ClassVar[str] = (
         "a mail_settings entry is a mapping with one field, {field} (docs/format-mail.md)"
     )
@@ -221,10 +184,7 @@ class MailSettingsKind(SettingsFileKind):
     apply_order: ClassVar[int] = 46
     files: ClassVar[FileLayout] = FILES
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
-    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
-        return parse_file(document, source)
-
+    # -- files (scope_files, path_for: KindBase; parse, parse_key: SettingsFileKind) --------------------
     def file_schema(self) -> dict[str, Any]:
         entry = MailPreference.model_json_schema()
         properties = entry["properties"]
@@ -253,9 +213,6 @@ class MailSettingsKind(SettingsFileKind):
             "$defs": {"DefaultPermissions": DefaultPermissions.model_json_schema()},
         }
         return schema
-
-    def parse_key(self, text: str) -> Key:
-        return (_key(text),)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

@@ -294,13 +294,54 @@ class KeyedFileKind(KindBase):
 
 class SettingsFileKind(KindBase):
     """Base of a kind whose file is one object's settings (``domains/<domain>.yaml``,
-    ``mail/settings/<domain>.yaml``): each top-level key is one setting and one resource, written by
-    ``import`` in ``settings`` order. A kind gives its settings and its two error texts."""
+    ``mail/settings/<domain>.yaml``): each top-level key is one setting and one resource (key
+    ``(setting,)``, validated as ``spec_model`` with that one field), written by ``import`` in ``settings``
+    order. A kind gives its settings, its texts and its rule ids."""
 
     settings: ClassVar[tuple[str, ...]]
+    unknown_setting: ClassVar[str]
+    """The error for a key that is no setting, with ``{got}`` (the key as written) to fill in."""
+    not_a_document: ClassVar[str]
+    """The parse error when the file is no mapping (says what one looks like)."""
+    document_rule: ClassVar[str]
+    rule: ClassVar[str]
+    """Prefix of the other rule ids: ``{rule}-key`` (no such setting), ``{rule}-empty`` (no value)."""
     one_field_entry: ClassVar[str]
-    """The error for an entry that is not ``{setting: value}``, with ``{field}`` to fill in."""
+    """The edit error for an entry that is not ``{setting: value}``, with ``{field}`` to fill in."""
     not_a_mapping: ClassVar[str]
+    """The edit error when the file is no mapping."""
+
+    def setting(self, raw: Any) -> str:
+        """A file key → the setting it names (case and surrounding spaces do not matter)."""
+        text = str(raw).strip().lower()
+        if text not in self.settings:
+            raise ValueError(self.unknown_setting.format(got=repr(raw)))
+        return text
+
+    def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
+        objects: list[DesiredObject] = []
+        found = entries(
+            document,
+            source,
+            self.setting,
+            not_a_mapping=self.not_a_document,
+            document_rule=self.document_rule,
+            key_rule=f"{self.rule}-key",
+            text_paths=True,
+        )
+        for entry in found:
+            if entry.value is None:
+                # A null would validate (every field is optional) and then set nothing.
+                message = f"give a value for {entry.key} (remove the line to leave it as it is)"
+                source.error(entry.path, message, rule=f"{self.rule}-empty")
+                continue
+            spec = source.validate(self.spec_model, {entry.key: entry.value}, ())
+            if spec is not None:
+                objects.append(DesiredObject(key=(entry.key,), spec=spec, located=source.locate(entry.path)))
+        return objects
+
+    def parse_key(self, text: str) -> Key:
+        return (self.setting(text),)
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         values = {obj.key[0]: self.normalize(obj.spec, scope)[obj.key[0]] for obj in objects}
@@ -309,12 +350,9 @@ class SettingsFileKind(KindBase):
     def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
         if not isinstance(entry, Mapping) or set(entry) != {key[0]}:
             raise ValueError(self.one_field_entry.format(field=key[0]))
-        if document is None:
-            document = {}
-        if not isinstance(document, MutableMapping):
-            raise ValueError(self.not_a_mapping)
-        document[key[0]] = entry[key[0]]
-        return document
+        edited = editable(document, self.not_a_mapping)
+        edited[key[0]] = entry[key[0]]
+        return edited
 
     def remove_entry(self, document: Any, key: Key) -> bool:
         if not isinstance(document, MutableMapping) or key[0] not in document:
