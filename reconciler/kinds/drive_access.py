@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -40,9 +39,8 @@ from reconciler.kinds.mapping_file import (
     FilePerScope,
     KeyedFileKind,
     entries,
-    shown,
 )
-from reconciler.kinds.share_links.api import drives, find_drive
+from reconciler.kinds.share_links.api import drive_scopes, find_drive
 from reconciler.kinds.share_links.spec import drive_scope
 
 KIND_NAME = "drive_access"
@@ -150,16 +148,11 @@ class DriveAccessKind(KeyedFileKind):
         return {"create": 0, "update": 1, "delete": 2}[action]
 
     # -- live ------------------------------------------------------------------------------------------
-    async def _drive_id(self, ctx: RunContext, scope: str) -> int:
-        state_dir = ctx.state_dir or Path("state")
-        drive = await find_drive(ctx, scope, file=shown(self.path_for(state_dir, scope), state_dir))
-        return int(drive["id"])
-
     async def discover(self, ctx: RunContext) -> list[str]:
-        return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
+        return await drive_scopes(ctx)
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
-        drive = await self._drive_id(ctx, scope)
+        drive, _ = await find_drive(ctx, scope, files=FILES)
         objects = []
         for row in await drive_user_rows(ctx, drive):  # shared with drive_permissions: read once
             if not row.get("email") or row.get("role") not in ("admin", "user", "external"):
@@ -189,7 +182,7 @@ class DriveAccessKind(KeyedFileKind):
         return problems
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
-        drive = await self._drive_id(ctx, scope)
+        drive, _ = await find_drive(ctx, scope, files=FILES)
         body = {"emails": [desired.key[0]], "role": _spec(desired.spec).role, "send_email": True}
         await ctx.client.post(_path(drive), json=body)
 

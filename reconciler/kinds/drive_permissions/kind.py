@@ -43,8 +43,8 @@ from reconciler.kinds.drive_permissions.spec import (
     render_file,
     upsert,
 )
-from reconciler.kinds.mapping_file import FilePerScope, shown
-from reconciler.kinds.share_links.api import drives, find_drive, resolve
+from reconciler.kinds.mapping_file import FilePerScope
+from reconciler.kinds.share_links.api import drive_scopes, find_drive, resolve
 from reconciler.kinds.share_links.spec import drive_scope
 
 FILES = FilePerScope(
@@ -111,17 +111,12 @@ class DrivePermissionsKind(KindBase):
         return reasons
 
     # -- live ------------------------------------------------------------------------------------------
-    async def _drive(self, ctx: RunContext, scope: str) -> tuple[int, str]:
-        state_dir = ctx.state_dir or Path("state")
-        drive = await find_drive(ctx, scope, file=shown(self.path_for(state_dir, scope), state_dir))
-        return int(drive["id"]), str(drive["name"])
-
     async def discover(self, ctx: RunContext) -> list[str]:
-        return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
+        return await drive_scopes(ctx)
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         scope = drive_scope(scope)
-        drive_id, drive_name = await self._drive(ctx, scope)
+        drive_id, drive_name = await find_drive(ctx, scope, files=FILES)
         folders = await root_folders(ctx, drive_id)
         for path in named_folders(self.path_for(ctx.state_dir or Path("state"), scope)):
             if path not in folders:
@@ -140,7 +135,7 @@ class DrivePermissionsKind(KindBase):
         self, ctx: RunContext, scope: str, desired: Sequence[DesiredObject], live: Sequence[LiveObject]
     ) -> list[tuple[DesiredObject, str]]:
         """Paths must be in the drive, users in the drive, teams in the account."""
-        drive_id, drive_name = await self._drive(ctx, scope)
+        drive_id, drive_name = await find_drive(ctx, scope, files=FILES)
         members = await user_ids(ctx, drive_id)
         teams = await team_ids(ctx, {name for obj in desired for name in normalize(obj.spec)["teams"]})
         problems: list[tuple[DesiredObject, str]] = []
@@ -161,7 +156,7 @@ class DrivePermissionsKind(KindBase):
         return problems
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
-        drive_id, drive_name = await self._drive(ctx, scope)
+        drive_id, drive_name = await find_drive(ctx, scope, files=FILES)
         file_id = await resolve(ctx, drive_id, desired.key[0], drive_name=drive_name, where=KIND_NAME)
         await _grant(ctx, FolderTarget(drive_id, file_id), normalize(desired.spec), _NOBODY)
 

@@ -12,16 +12,19 @@ import difflib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from reconciler.api.paths import segment
 from reconciler.errors import ApiNotFound, PlanError
-from reconciler.kinds.base import RunContext
+from reconciler.kinds.base import FileLayout, RunContext
 from reconciler.kinds.live import read_live
+from reconciler.kinds.mapping_file import shown
 from reconciler.kinds.share_links.spec import (
     CAPABILITIES,
     LiveShareLink,
     ShareLinkEntry,
+    drive_scope,
     normalize_path,
     same_drive,
 )
@@ -69,17 +72,25 @@ async def drives(ctx: RunContext) -> list[dict[str, Any]]:
     return found
 
 
-async def find_drive(ctx: RunContext, scope: str, *, file: str) -> dict[str, Any]:
-    """The drive a file or target names, matched without case; PlanError naming ``file`` otherwise.
+async def drive_scopes(ctx: RunContext) -> list[str]:
+    """The scopes of every kind keyed by drive that exist live: the drives' names (``discover``)."""
+    return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
 
-    Shared by every kind keyed by drive (``share_links``, ``drive_access``), so they agree on which drive a
-    name means. Two drives whose names differ only by case cannot be told apart: that is an error, never a
-    guess.
+
+async def find_drive(ctx: RunContext, scope: str, *, files: FileLayout) -> tuple[int, str]:
+    """The id and name of the drive a scope names, matched without case; PlanError naming the scope's file
+    (in ``files``, the kind's layout) otherwise.
+
+    Shared by every kind keyed by drive (``share_links``, ``drive_access``, ``drive_permissions``), so they
+    agree on which drive a name means. Two drives whose names differ only by case cannot be told apart:
+    that is an error, never a guess.
     """
+    state_dir = ctx.state_dir or Path("state")
+    file = shown(files.path_for(state_dir, scope), state_dir)
     found = await drives(ctx)
     matches = [d for d in found if same_drive(str(d.get("name", "")), scope)]
     if len(matches) == 1:
-        return matches[0]
+        return int(matches[0]["id"]), str(matches[0]["name"])
     if not matches:
         known = ", ".join(sorted(repr(str(d.get("name"))) for d in found)) or "none"
         raise PlanError(

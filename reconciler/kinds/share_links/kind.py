@@ -8,7 +8,6 @@ are deleted (subject to ``prune``, thresholds and ``protect`` rules in infomania
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, ClassVar
 
 from reconciler.errors import PlanError
@@ -24,11 +23,11 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.live import checked_name, join_notes
-from reconciler.kinds.mapping_file import FilePerScope, shown
+from reconciler.kinds.mapping_file import FilePerScope
 from reconciler.kinds.share_links.api import (
     LinkTarget,
     create_body,
-    drives,
+    drive_scopes,
     find_drive,
     inventory,
     link_path,
@@ -167,17 +166,12 @@ class ShareLinksKind(KindBase):
         return reasons
 
     # -- live ------------------------------------------------------------------------------------------
-    async def _drive(self, ctx: RunContext, scope: str) -> tuple[int, str]:
-        state_dir = ctx.state_dir or Path("state")
-        drive = await find_drive(ctx, scope, file=shown(self.path_for(state_dir, scope), state_dir))
-        return int(drive["id"]), str(drive["name"])
-
     async def discover(self, ctx: RunContext) -> list[str]:
-        return sorted({drive_scope(str(d["name"])) for d in await drives(ctx) if d.get("name")})
+        return await drive_scopes(ctx)
 
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         scope = drive_scope(scope)
-        drive_id, _ = await self._drive(ctx, scope)
+        drive_id, _ = await find_drive(ctx, scope, files=FILES)
         recorded = _recorded_fingerprints(ctx, scope)
         objects = []
         for path, file_id, link in await inventory(ctx, drive_id):
@@ -193,7 +187,7 @@ class ShareLinksKind(KindBase):
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
         entry = _entry(desired)
-        drive_id, drive_name = await self._drive(ctx, scope)
+        drive_id, drive_name = await find_drive(ctx, scope, files=FILES)
         file_id = await resolve(ctx, drive_id, desired.key[0], drive_name=drive_name, where=entry.where)
         password = _password_value(entry) if entry.password and entry.password.env else None
         await ctx.client.post(link_path(drive_id, file_id), json=create_body(entry, password))
