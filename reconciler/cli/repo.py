@@ -6,41 +6,24 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconciler.cli.common import EXIT_OK, echo, echo_err, run_async, settings_for
-from reconciler.settings import WORK_DIR_NAME, Settings
-
-if TYPE_CHECKING:
-    pass
-
-
-async def _import_everything(settings: Settings) -> list[str]:
-    from reconciler.engine import Session, import_scopes
-
-    async with Session(settings) as session:
-        written: list[str] = []
-        for kind in session.kinds:
-            imported = await import_scopes(session, kind, [], overwrite=False, missing_ok=True)
-            written += [scope.edit.file for scope in imported]
-        return written
+from reconciler.settings import WORK_DIR_NAME
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from reconciler.engine import (
-        commit_all,
-        detect_account,
-        installed_command,
-        mcp_config,
-        scaffold_repository,
-    )
+    from reconciler.engine import commit_all, init_repository, installed_command, mcp_config
 
     root = Path(args.directory).resolve()
     base = settings_for(args)
     # Everything the tool keeps for this repository lives inside it, wherever the command was started.
     settings = replace(base, state_dir=root / "state", work_dir=root / WORK_DIR_NAME)
-    account = args.account if args.account is not None else run_async(detect_account(settings))
-    report = scaffold_repository(root, account=account, sandbox=settings.sandbox, force=args.force)
+    # One API session finds the account and imports (init_repository), so the account list is read once.
+    result = run_async(
+        init_repository(settings, root, account=args.account, force=args.force, import_live=args.import_live)
+    )
+    report, account = result.report, result.account
     if report.git_initialised:
         echo(f"initialised a git repository in {root}")
     for name, outcome in report.files:
@@ -51,8 +34,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             "accounts); set `account:` before the first plan"
         )
     if args.import_live:
-        written = run_async(_import_everything(settings))
-        for file in written:
+        for file in result.imported:
             echo(f"   imported  {file}")
         commit = commit_all(root, "Import the live account with infomaniak-gitops init")
         echo(f"committed {commit[:12]}" if commit else "nothing new to commit")

@@ -61,9 +61,11 @@ from reconciler.engine.render import (
     render_text,
 )
 from reconciler.engine.scaffold import (
+    InitResult,
     ScaffoldReport,
     commit_all,
     detect_account,
+    init_repository,
     installed_command,
     mcp_config,
     scaffold_repository,
@@ -137,6 +139,7 @@ __all__ = [
     "DriftReport",
     "FieldChange",
     "ImportedScope",
+    "InitResult",
     "LiveDocument",
     "ManagedScopes",
     "Plan",
@@ -164,6 +167,7 @@ __all__ = [
     "find_read_kind",
     "head_commit",
     "import_scopes",
+    "init_repository",
     "installed_command",
     "is_dirty",
     "journal_notices",

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import git
 
@@ -22,6 +22,9 @@ from reconciler.desired.yamlio import write_text_atomic
 from reconciler.errors import ReconcilerError, SettingsError
 from reconciler.kinds import all_kinds
 from reconciler.settings import WORK_DIR_NAME, Settings
+
+if TYPE_CHECKING:
+    from reconciler.engine.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +222,61 @@ async def detect_account(settings: Settings) -> int | None:
 
     try:
         async with Session(settings) as session:
-            accounts = await session.client.get_all("/1/accounts")
+            return await _only_account(session)
     except ReconcilerError as exc:
         log.info("init: cannot list the token's accounts (%s); leaving the account id unset", exc)
         return None
-    return int(accounts[0]["id"]) if len(accounts) == 1 else None
+
+
+async def _only_account(session: Session) -> int | None:
+    """The only account the session's token sees (kept in its run context), else None."""
+    try:
+        return await session.ctx.require_account_id()
+    except ReconcilerError as exc:
+        log.info("init: no single account for the token (%s); leaving the account id unset", exc)
+        return None
+
+
+@dataclass
+class InitResult:
+    """What ``init`` did: the files, the account written into ``infomaniak.yaml``, the files imported."""
+
+    report: ScaffoldReport
+    account: int | None
+    imported: list[str] = field(default_factory=list)
+
+
+async def init_repository(
+    settings: Settings,
+    root: Path,
+    *,
+    account: int | None = None,
+    force: bool = False,
+    import_live: bool = False,
+) -> InitResult:
+    """``init``: scaffold ``root`` and, with ``import_live``, import every kind into it.
+
+    1. the account: ``account``, else the only one the token sees (:func:`detect_account`)
+    2. the files (:func:`scaffold_repository`)
+    3. with ``import_live``, every live scope whose file is missing (:func:`import_scopes`)
+
+    With ``import_live``, one API session serves 1 and 3: the account list is read once, and the import
+    manages the account written in step 2 (the given one, even when the token sees several).
+    """
+    if not import_live:
+        if account is None:
+            account = await detect_account(settings)
+        report = scaffold_repository(root, account=account, sandbox=settings.sandbox, force=force)
+        return InitResult(report, account)
+    from reconciler.engine.importer import import_scopes
+    from reconciler.engine.session import Session
+
+    async with Session(settings, AccountConfig(account=account)) as session:
+        if account is None:
+            account = await _only_account(session)
+        report = scaffold_repository(root, account=account, sandbox=settings.sandbox, force=force)
+        imported: list[str] = []
+        for kind in session.kinds:
+            scopes = await import_scopes(session, kind, [], overwrite=False, missing_ok=True)
+            imported += [scope.edit.file for scope in scopes]
+    return InitResult(report, account, imported)

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import git
 import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
+from reconciler import sandbox
 from reconciler.engine import (
     commit_all,
     detect_account,
+    init_repository,
     mcp_config,
     scaffold_repository,
 )
 from reconciler.errors import SettingsError
 from reconciler.kinds import all_kinds
-from reconciler.settings import load_settings
+from reconciler.settings import WORK_DIR_NAME, Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -139,3 +144,70 @@ async def test_account_is_detected_only_when_the_token_sees_exactly_one(tmp_path
     assert await detect_account(sandbox) == 123456
     no_token = load_settings(sandbox=False, env={}, cwd=tmp_path)
     assert await detect_account(no_token) is None
+
+
+class Simulators:
+    """Every simulator the sessions of a test open (one per session), with the requests each one saw."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, other_accounts: int = 0) -> None:
+        self.requests: list[Counter[str]] = []
+        real = sandbox.create_app
+
+        def create_app(state: sandbox.SandboxState, **options: Any) -> Any:
+            for n in range(other_accounts):
+                state.accounts.append({**state.accounts[0], "id": 700001 + n, "name": f"Other {n}"})
+            app = real(state, **options)
+            seen: Counter[str] = Counter()
+            self.requests.append(seen)
+
+            async def counted(scope: Any, receive: Any, send: Any) -> None:
+                if scope["type"] == "http":
+                    seen[f"{scope['method']} {scope['path']}"] += 1
+                await app(scope, receive, send)
+
+            return counted
+
+        monkeypatch.setattr(sandbox, "create_app", create_app)
+
+
+def _init_settings(tmp_path: Path) -> Settings:
+    root = tmp_path / "cfg"
+    base = load_settings(sandbox=True, env={}, cwd=tmp_path)
+    return replace(base, state_dir=root / "state", work_dir=root / WORK_DIR_NAME)
+
+
+@pytest.mark.anyio
+async def test_init_import_reads_the_account_list_once_in_one_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    simulators = Simulators(monkeypatch)
+    result = await init_repository(_init_settings(tmp_path), tmp_path / "cfg", import_live=True)
+    assert result.account == 123456
+    assert "account: 123456" in (tmp_path / "cfg" / "state" / "infomaniak.yaml").read_text()
+    assert "state/dns/example.ch.yaml" in result.imported
+    # One session (one simulator) found the account and imported every kind; /1/accounts was read once.
+    (requests,) = simulators.requests
+    assert requests["GET /1/accounts"] == 1
+    assert requests["GET /2/zones/example.ch/records"] == 1
+
+
+@pytest.mark.anyio
+async def test_init_import_manages_the_given_account_when_the_token_sees_several(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    simulators = Simulators(monkeypatch, other_accounts=1)
+    result = await init_repository(
+        _init_settings(tmp_path), tmp_path / "cfg", account=123456, import_live=True
+    )
+    assert "state/account/tags.yaml" in result.imported
+    (requests,) = simulators.requests
+    assert requests["GET /1/accounts"] == 0  # the account was given: nothing to look up
+
+
+@pytest.mark.anyio
+async def test_init_import_without_an_account_when_the_token_sees_several_says_which(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Simulators(monkeypatch, other_accounts=1)
+    with pytest.raises(SettingsError, match=r"the token sees 2 accounts .*\n.*account: <id>"):
+        await init_repository(_init_settings(tmp_path), tmp_path / "cfg", import_live=True)
