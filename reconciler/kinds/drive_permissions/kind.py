@@ -17,7 +17,6 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
@@ -36,14 +35,11 @@ from reconciler.kinds.drive_permissions.spec import (
     KIND_NAME,
     FolderAccess,
     entry_key,
-    file_schema,
     normalize,
     parse_file,
-    remove,
     render_file,
-    upsert,
 )
-from reconciler.kinds.mapping_file import FilePerScope
+from reconciler.kinds.mapping_file import FilePerScope, KeyedFileKind
 from reconciler.kinds.share_links.api import drive_scopes, find_drive, resolve
 from reconciler.kinds.share_links.spec import drive_scope
 
@@ -57,7 +53,7 @@ _WIDE = ("write", "manage")
 _NOBODY: dict[str, Any] = {"users": {}, "teams": {}}
 
 
-class DrivePermissionsKind(KindBase):
+class DrivePermissionsKind(KeyedFileKind):
     """The rights of users and teams on the folders of a kDrive, one file per drive."""
 
     name: ClassVar[str] = KIND_NAME
@@ -66,25 +62,26 @@ class DrivePermissionsKind(KindBase):
     apply_order: ClassVar[int] = 57
     """After drive_access (55): a user added to the drive there can be given a folder here."""
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "kDrive permissions file (state/drive/permissions/<drive name>.yaml)"
+    schema_description: ClassVar[str] = (
+        "Folder paths mapped to the users (by email) and teams (by name) that have a right on them. A folder "
+        "absent from the file loses its explicit accesses. See docs/format-drive.md."
+    )
+    key_schema: ClassVar[dict[str, Any]] = {"pattern": "^/"}
+    not_a_mapping: ClassVar[str] = "the drive permissions file is not a mapping of folder paths"
+    not_an_entry: ClassVar[str] = (
+        "a drive_permissions entry is a mapping: users: {...} and/or teams: {...} (see docs/format-drive.md)"
+    )
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, parse_key, edits: KeyedFileKind) -------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source)
 
-    def file_schema(self) -> dict[str, Any]:
-        return file_schema()
+    def entry_key(self, raw: Any) -> str:
+        return entry_key(raw)
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         return render_file(list(objects), self.format_key)
-
-    def parse_key(self, text: str) -> Key:
-        return (entry_key(text),)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return upsert(document, key, entry)
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return remove(document, key)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

@@ -19,15 +19,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, SpecModel
+from reconciler.kinds.base import DesiredObject, DocumentSource, LiveObject, SpecModel
 from reconciler.kinds.live import split_noted, with_notes
 from reconciler.kinds.mailbox_security.spec import mailbox_address
 from reconciler.kinds.mapping_file import (
-    drop_entry,
     entries,
-    mapping_schema,
     name_key,
-    put_entry,
 )
 
 KIND_NAME = "drive_permissions"
@@ -129,29 +126,3 @@ def render_file(objects: list[DesiredObject | LiveObject], format_key: Any) -> A
     for obj in sorted(kept, key=lambda obj: obj.key):
         document[obj.key[0]] = {k: v for k, v in normalize(obj.spec).items() if v}
     return with_notes(document, notes) if notes else document
-
-
-def upsert(document: Any, key: Key, entry: Any) -> Any:
-    return put_entry(
-        document,
-        key[0],
-        entry,
-        entry_key,
-        not_a_mapping="the drive permissions file is not a mapping of folder paths",
-        not_an_entry="a drive_permissions entry is a mapping: users: {...} and/or teams: {...} "
-        "(see docs/format-drive.md)",
-    )
-
-
-def remove(document: Any, key: Key) -> bool:
-    return drop_entry(document, key[0], entry_key)
-
-
-def file_schema() -> dict[str, Any]:
-    return mapping_schema(
-        FolderAccess,
-        title="kDrive permissions file (state/drive/permissions/<drive name>.yaml)",
-        description="Folder paths mapped to the users (by email) and teams (by name) that have a right on "
-        "them. A folder absent from the file loses its explicit accesses. See docs/format-drive.md.",
-        property_names={"pattern": "^/"},
-    )

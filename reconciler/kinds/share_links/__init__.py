@@ -1,8 +1,9 @@
 """kDrive share links as YAML files (``state/drive/<drive name>.yaml``), keyed by path inside the drive.
 
-Modules: ``spec`` (the YAML and live models, the normaliser, file edits), ``secret`` (where passwords come
-from and the fingerprint that stands in for them), ``api`` (drives, the link inventory, path resolution and
-request bodies), ``kind`` (the :class:`ShareLinksKind` the engine uses, registered as :data:`KIND`).
+Modules: ``spec`` (the YAML and live models, the normaliser, the file's parse and render), ``secret``
+(where passwords come from and the fingerprint that stands in for them), ``api`` (drives, the link
+inventory, path resolution and request bodies), ``kind`` (the :class:`ShareLinksKind` the engine uses,
+registered as :data:`KIND`; the file's schema and edits come from ``KeyedFileKind``).
 """
 
 from __future__ import annotations

@@ -17,13 +17,12 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
 )
 from reconciler.kinds.live import checked_name, join_notes
-from reconciler.kinds.mapping_file import FilePerScope
+from reconciler.kinds.mapping_file import FilePerScope, KeyedFileKind
 from reconciler.kinds.share_links.api import (
     LinkTarget,
     create_body,
@@ -40,14 +39,11 @@ from reconciler.kinds.share_links.spec import (
     KIND_NAME,
     ShareLinkEntry,
     drive_scope,
-    file_schema,
     normalize,
     normalize_path,
     parse_file,
-    remove_link,
     render_file,
     same_drive,
-    upsert_link,
 )
 
 SENSITIVE: frozenset[str] = frozenset({"password"})
@@ -104,7 +100,7 @@ def _recorded_fingerprints(ctx: RunContext, scope: str) -> dict[str, str]:
     return found | exact
 
 
-class ShareLinksKind(KindBase):
+class ShareLinksKind(KeyedFileKind):
     """Share links of kDrive files and folders, one file per drive."""
 
     name: ClassVar[str] = KIND_NAME
@@ -113,25 +109,26 @@ class ShareLinksKind(KindBase):
     apply_order: ClassVar[int] = 50
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "kDrive share links file (state/drive/<drive name>.yaml)"
+    schema_description: ClassVar[str] = (
+        "Paths inside the drive (starting with '/') mapped to the share link of that file or folder. Links "
+        "absent from the file are deleted. See docs/format-drive.md."
+    )
+    key_schema: ClassVar[dict[str, Any]] = {"pattern": "^/"}
+    not_a_mapping: ClassVar[str] = "the drive file is not a mapping of paths to share links"
+    not_an_entry: ClassVar[str] = (
+        "a share_links entry is a mapping with at least `right` (see docs/format-drive.md)"
+    )
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, parse_key, edits: KeyedFileKind) -------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source)
 
-    def file_schema(self) -> dict[str, Any]:
-        return file_schema()
+    def entry_key(self, raw: Any) -> str:
+        return normalize_path(raw)
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         return render_file(list(objects))
-
-    def parse_key(self, text: str) -> Key:
-        return (normalize_path(text),)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return upsert_link(document, key, entry)
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return remove_link(document, key)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The drive file: the YAML model of one share link, the live model, the normaliser, and whole-file edits.
+"""The drive file: the YAML model of one share link, the live model, the normaliser, parse and render.
 
 A drive file (``state/drive/<drive name>.yaml``) maps paths inside the drive to the link that shares them::
 
@@ -25,9 +25,9 @@ from pydantic import BeforeValidator, Field, PrivateAttr, WithJsonSchema, model_
 from pydantic_core import PydanticCustomError
 
 from reconciler.errors import PlanError
-from reconciler.kinds.base import DesiredObject, DocumentSource, Key, LiveObject, Located, SpecModel
+from reconciler.kinds.base import DesiredObject, DocumentSource, LiveObject, Located, SpecModel
 from reconciler.kinds.live import split_noted, with_notes
-from reconciler.kinds.mapping_file import drop_entry, entries, mapping_schema, put_entry
+from reconciler.kinds.mapping_file import entries
 from reconciler.kinds.share_links.secret import KEPT, fingerprint, read_env
 
 KIND_NAME = "share_links"
@@ -368,31 +368,3 @@ def render_file(objects: list[DesiredObject | LiveObject]) -> dict[str, Any]:
     kept, left_out = split_noted(objects, lambda key: key[0])
     document = {obj.key[0]: render_entry(obj.spec) for obj in sorted(kept, key=lambda obj: obj.key)}
     return with_notes(document, left_out)
-
-
-def upsert_link(document: Any, key: Key, entry: Any) -> Any:
-    """Put ``entry`` under the path ``key`` in a round-trip document, in place."""
-    return put_entry(
-        document,
-        key[0],
-        entry,
-        normalize_path,
-        not_a_mapping="the drive file is not a mapping of paths to share links",
-        not_an_entry="a share_links entry is a mapping with at least `right` (see docs/format-drive.md)",
-    )
-
-
-def remove_link(document: Any, key: Key) -> bool:
-    """Remove the link of path ``key`` from a round-trip document in place; False when it was not there."""
-    return drop_entry(document, key[0], normalize_path)
-
-
-def file_schema() -> dict[str, Any]:
-    """JSON Schema of a whole drive file."""
-    return mapping_schema(
-        ShareLinkEntry,
-        title="kDrive share links file (state/drive/<drive name>.yaml)",
-        description="Paths inside the drive (starting with '/') mapped to the share link of that file or "
-        "folder. Links absent from the file are deleted. See docs/format-drive.md.",
-        property_names={"pattern": "^/"},
-    )
