@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
@@ -89,7 +90,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             raise PlanError(
                 f"{out}: cannot write the plan file: {exc.strerror}; pick a folder that exists"
             ) from exc
-        echo_err(f"saved plan to {out}; apply it with `infomaniak-gitops apply {out}`")
+        command = f"infomaniak-gitops {'--sandbox ' if plan.sandbox else ''}apply {shlex.quote(str(out))}"
+        echo_err(f"saved plan to {out}; apply it with `{command}`")
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
@@ -107,12 +109,13 @@ def approval_of(args: argparse.Namespace, plan: Plan) -> str | None:
     if sys.stdin.isatty():
         echo_err("Apply cancelled.")
         return None
+    command = f"infomaniak-gitops {'--sandbox ' if plan.sandbox else ''}"
     raise ApprovalError(
         "refusing to apply without approval: no terminal to ask on\n"
         "  review the plan, then run one of:\n"
-        "    --auto-approve     (CI that already gates on review)\n"
-        f"    --expect-plan-hash {plan.plan_hash}\n"
-        "    --out plan.json, then: infomaniak-gitops apply plan.json"
+        f"    {command}apply --auto-approve     (CI that already gates on review)\n"
+        f"    {command}apply --expect-plan-hash {plan.plan_hash}\n"
+        f"    {command}plan --out plan.json, then: {command}apply plan.json"
     )
 
 
@@ -206,7 +209,11 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
         approved = load_plan_file(Path(args.plan_file))
         if approved.sandbox != settings.sandbox:
             where = "the sandbox" if approved.sandbox else "a real account"
-            raise ApprovalError(f"{args.plan_file} was planned against {where}; run apply the same way")
+            command = f"infomaniak-gitops {'--sandbox ' if approved.sandbox else ''}apply"
+            raise ApprovalError(
+                f"{args.plan_file} was planned against {where}; apply it the same way: "
+                f"{command} {shlex.quote(args.plan_file)}"
+            )
         if args.expect_plan_hash is not None and args.expect_plan_hash != approved.plan_hash:
             raise ApprovalError(
                 f"--expect-plan-hash {args.expect_plan_hash[:12]} does not match {args.plan_file} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,21 +31,37 @@ def cmd_init(args: argparse.Namespace) -> int:
         echo(f"{outcome:>11}  {name}")
     if account is None:
         echo_err(
-            "note: the account id is not set in state/infomaniak.yaml (no token, or the token sees several "
-            "accounts); set `account:` before the first plan"
+            "note: the account id is not set in state/infomaniak.yaml (no token, the token was refused, or "
+            "it sees several accounts); set `account:` before the first plan"
         )
+    if report.repo_root is not None and report.repo_root != root:
+        echo_err(
+            f"note: {root} is inside the git repository at {report.repo_root}; GitHub runs workflows only "
+            f"from {report.repo_root / '.github' / 'workflows'}: move them there and set their state-dir"
+        )
+    committed = False
     if args.import_live:
         for file in result.imported:
             echo(f"   imported  {file}")
-        commit = commit_all(root, "Import the live account with infomaniak-gitops init")
+        # Only what init wrote (and its own files an earlier run left uncommitted): a user's other
+        # changes in an existing repository, staged or not, never slip into this commit.
+        commit = commit_all(
+            root,
+            "Import the live account with infomaniak-gitops init",
+            paths=[name for name, outcome in report.files if outcome != "kept"] + result.imported,
+            new_only=[name for name, outcome in report.files if outcome == "kept"],
+        )
+        committed = commit is not None
         echo(f"committed {commit[:12]}" if commit else "nothing new to commit")
+    sandbox = "--sandbox " if settings.sandbox else ""
     snippet = mcp_config(installed_command(absolute=True), sandbox=settings.sandbox, absolute_root=root)
+    steps = [f"cd {shlex.quote(str(root))}", f"{shlex.quote(installed_command())} {sandbox}plan"]
+    if not committed:
+        steps.append("git add -A && git commit -m 'Start the configuration repository'")
     echo(
         "\nNext:\n"
-        f"  cd {root}\n"
-        f"  {installed_command()} {'--sandbox ' if settings.sandbox else ''}plan\n"
-        "  git add -A && git commit -m 'Start the configuration repository'\n"
-        "Claude Code reads .mcp.json here. For Claude Desktop, add this to claude_desktop_config.json:\n"
+        + "".join(f"  {step}\n" for step in steps)
+        + "Claude Code reads .mcp.json here. For Claude Desktop, add this to claude_desktop_config.json:\n"
         + json.dumps(snippet, indent=2, ensure_ascii=False)
     )
     return EXIT_OK

@@ -6,10 +6,13 @@ Every file is written only when absent (or with ``force``), so running ``init`` 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import shutil
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -43,6 +46,8 @@ class ScaffoldReport:
     root: Path
     git_initialised: bool = False
     files: list[tuple[str, Outcome]] = field(default_factory=list)
+    # The repository's top level: ``root`` itself unless ``init`` ran inside an existing repository.
+    repo_root: Path | None = None
 
     def record(self, path: Path, outcome: Outcome) -> None:
         self.files.append((path.relative_to(self.root).as_posix(), outcome))
@@ -162,48 +167,107 @@ def scaffold_repository(
     root: Path, *, account: int | None, sandbox: bool, force: bool = False, command: str | None = None
 ) -> ScaffoldReport:
     """Create (or complete) a configuration repository at ``root``; see the module docstring."""
-    root.mkdir(parents=True, exist_ok=True)
-    root = root.resolve()
-    report = ScaffoldReport(root=root)
-    try:
-        git.Repo(root, search_parent_directories=True).close()
-    except git.InvalidGitRepositoryError:
-        git.Repo.init(root, initial_branch="main").close()
-        report.git_initialised = True
-    write = _Writer(report, force=force)
-    write.ignore_line(".gitignore", f"{WORK_DIR_NAME}/")
-    write.text(f"{STATE_DIR_NAME}/{CONFIG_FILE}", config_text(account))
-    templates = resources.files("reconciler") / "templates" / "workflows"
-    for name in WORKFLOWS:
-        content = (templates / name).read_text(encoding="utf-8")
-        if sandbox:
-            content = content.replace("state-dir: ${{ matrix.state-dir }}", _SANDBOX_STEP)
-        write.text(f".github/workflows/{name}", content)
-    write.json(".mcp.json", mcp_config(command or installed_command(), sandbox=sandbox))
-    write.json(f"{SCHEMA_DIR_NAME}/config.json", schema_document("config"))
-    for kind in all_kinds():
-        write.json(f"{SCHEMA_DIR_NAME}/{kind.name}.json", schema_document(kind.name))
-    write.json(".vscode/settings.json", {"yaml.schemas": editor_schema_map()})
+    with _writable(root):
+        root.mkdir(parents=True, exist_ok=True)
+        root = root.resolve()
+        report = ScaffoldReport(root=root)
+        try:
+            repo = git.Repo(root, search_parent_directories=True)
+        except git.InvalidGitRepositoryError:
+            repo = git.Repo.init(root, initial_branch="main")
+            report.git_initialised = True
+        report.repo_root = Path(repo.working_tree_dir or root).resolve()
+        repo.close()
+        write = _Writer(report, force=force)
+        write.ignore_line(".gitignore", f"{WORK_DIR_NAME}/")
+        write.text(f"{STATE_DIR_NAME}/{CONFIG_FILE}", config_text(account))
+        templates = resources.files("reconciler") / "templates" / "workflows"
+        for name in WORKFLOWS:
+            content = (templates / name).read_text(encoding="utf-8")
+            if sandbox:
+                content = content.replace("state-dir: ${{ matrix.state-dir }}", _SANDBOX_STEP)
+            write.text(f".github/workflows/{name}", content)
+        write.json(".mcp.json", mcp_config(command or installed_command(), sandbox=sandbox))
+        write.json(f"{SCHEMA_DIR_NAME}/config.json", schema_document("config"))
+        for kind in all_kinds():
+            write.json(f"{SCHEMA_DIR_NAME}/{kind.name}.json", schema_document(kind.name))
+        write.json(".vscode/settings.json", {"yaml.schemas": editor_schema_map()})
     return report
+
+
+@contextmanager
+def _writable(root: Path) -> Iterator[None]:
+    """Turn the filesystem's and git's refusals into one error that names the path and what to do."""
+    try:
+        yield
+    except FileExistsError as exc:
+        raise SettingsError(
+            f"init: {exc.filename or root} is a file, not a directory\n"
+            "  name a new or existing directory: infomaniak-gitops init DIR"
+        ) from exc
+    except NotADirectoryError as exc:
+        raise SettingsError(
+            f"init: cannot create {exc.filename or root}: a part of that path is a file\n"
+            "  name a new or existing directory: infomaniak-gitops init DIR"
+        ) from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        hint = (
+            "pick a directory you can write to"
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+            else "check the path and the disk"
+        )
+        raise SettingsError(f"init: cannot write {exc.filename or root}: {reason}\n  {hint}") from exc
+    except git.GitCommandError as exc:
+        raise SettingsError(
+            f"init: git failed in {root}: {_last_line(exc)}\n  pick a directory you can write to"
+        ) from exc
+
+
+def _last_line(exc: git.GitCommandError) -> str:
+    """git's last stderr line (GitPython wraps it as ``stderr: '…'``)."""
+    text = str(exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit status {exc.status}"
 
 
 # The example workflows plan a real account; a sandbox repository's workflows run against the simulator.
 _SANDBOX_STEP = 'state-dir: ${{ matrix.state-dir }}\n          sandbox: "true"'
 
 
-def commit_all(root: Path, message: str) -> str | None:
-    """Stage everything under ``root`` and commit; None when there was nothing to commit."""
+def commit_all(
+    root: Path, message: str, *, paths: Sequence[str] | None = None, new_only: Sequence[str] = ()
+) -> str | None:
+    """Stage and commit under ``root``; None when there was nothing to commit.
+
+    With ``paths`` (relative to ``root``) only those files are committed, plus those of ``new_only`` that
+    git does not track yet (left by an earlier ``init`` that stopped before its commit): whatever else the
+    user has staged, modified or left untracked (a ``.env``, work in progress) stays out of the commit.
+    """
     repo = git.Repo(root, search_parent_directories=True)
     try:
-        repo.git.add("--all", str(root))
-        if not repo.git.status("--porcelain", str(root)).strip():
+        if paths is None:
+            repo.git.add("--all", str(root))
+            if not repo.git.status("--porcelain", str(root)).strip():
+                return None
+            repo.git.commit("-m", message)
+            return str(repo.head.commit.hexsha)
+        untracked = set(repo.untracked_files)
+        top = Path(repo.working_tree_dir or root).resolve()
+        chosen = [str(root / p) for p in paths]
+        chosen += [str(root / p) for p in new_only if (root / p).relative_to(top).as_posix() in untracked]
+        # Ignored files stay out, as `git add --all` leaves them (a user's .gitignore may list .vscode/).
+        ignored = set(repo.ignored(*chosen)) if chosen else set()
+        chosen = sorted({p for p in chosen if p not in ignored and Path(p).exists()})
+        if not chosen or not repo.git.status("--porcelain", "--", *chosen).strip():
             return None
-        repo.git.commit("-m", message)
+        repo.git.add("--", *chosen)
+        # `commit -- paths` commits only these paths, even when the user has other changes staged.
+        repo.git.commit("-m", message, "--", *chosen)
         return str(repo.head.commit.hexsha)
     except git.GitCommandError as exc:
-        detail = (exc.stderr or "").strip().splitlines()
         raise SettingsError(
-            f"git commit in {root} failed: {detail[-1] if detail else exc.status}\n"
+            f"git commit in {root} failed: {_last_line(exc)}\n"
             "  the files are written; commit them yourself (git config user.name / user.email if git "
             "asks who you are)"
         ) from exc

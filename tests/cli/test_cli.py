@@ -31,7 +31,23 @@ def test_apply_without_terminal_or_flag_refuses(run_cli, dns_state: Path) -> Non
     assert result.returncode == 1
     assert "refusing to apply without approval" in result.stderr
     assert "--expect-plan-hash" in result.stderr
+    # Each way out is a whole command to copy, against the same account (the sandbox here).
+    assert "infomaniak-gitops --sandbox apply --auto-approve" in result.stderr
+    assert (
+        "infomaniak-gitops --sandbox plan --out plan.json, then: infomaniak-gitops --sandbox apply plan.json"
+        in result.stderr
+    )
     assert run_cli("--sandbox", "plan", "--detailed-exitcode").returncode == 2
+
+
+def test_saved_sandbox_plan_names_the_command_that_applies_it(run_cli, dns_state: Path) -> None:
+    saved = run_cli("--sandbox", "plan", "--out", "plan.json")
+    assert "apply it with `infomaniak-gitops --sandbox apply plan.json`" in saved.stderr
+    # Applied without --sandbox, the refusal gives the command that works.
+    wrong = run_cli("apply", "plan.json", env=clean_env(INFOMANIAK_API_TOKEN="not-used"))
+    assert wrong.returncode == 1
+    assert "plan.json was planned against the sandbox" in wrong.stderr
+    assert "infomaniak-gitops --sandbox apply plan.json" in wrong.stderr
 
 
 def test_saved_plan_applies_and_goes_stale_when_live_moves(run_cli, dns_state: Path, tmp_path: Path) -> None:

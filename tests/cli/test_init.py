@@ -74,3 +74,69 @@ def test_init_refuses_a_bad_account_id(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "'abc' is not a numeric account id" in result.stderr
     assert not (tmp_path / "state").exists()
+
+
+def test_init_in_a_directory_with_an_odd_name_commits_what_an_earlier_run_left(tmp_path: Path) -> None:
+    name = "my accöunt ☃"
+    first = _cli(tmp_path, "--sandbox", "init", name)
+    assert first.returncode == 0, first.stderr
+    # Nothing committed yet: the next step is the commit, and the folder is quoted for the shell.
+    assert "git add -A && git commit" in first.stdout
+    assert f"cd '{tmp_path / name}'" in first.stdout
+    # An --import run later commits init's own files left untracked, with the import.
+    again = _cli(tmp_path, "--sandbox", "init", name, "--import")
+    assert again.returncode == 0, again.stderr
+    assert "committed " in again.stdout
+    assert "git add -A" not in again.stdout  # nothing is left to commit
+    assert not git.Repo(tmp_path / name).is_dirty(untracked_files=True)
+
+
+def test_init_import_in_an_existing_repository_commits_only_its_own_files(tmp_path: Path) -> None:
+    repo = git.Repo.init(tmp_path)
+    (tmp_path / "notes.txt").write_text("a\n", encoding="utf-8")
+    repo.index.add(["notes.txt"])
+    repo.index.commit("start", author=git.Actor("U", "u@example.invalid"))
+    (tmp_path / "notes.txt").write_text("a\nb\n", encoding="utf-8")
+    repo.index.add(["notes.txt"])  # the user's staged change
+    (tmp_path / ".env").write_text("SECRET=1\n", encoding="utf-8")  # and untracked files
+    (tmp_path / "wip.txt").write_text("draft\n", encoding="utf-8")
+
+    result = _cli(tmp_path, "--sandbox", "init", "--import")
+    assert result.returncode == 0, result.stderr
+    committed = set(repo.git.show("--name-only", "--format=", "HEAD").splitlines())
+    assert "state/dns/example.ch.yaml" in committed and ".mcp.json" in committed
+    assert not committed & {".env", "wip.txt", "notes.txt"}
+    assert repo.git.diff("--cached", "--name-only") == "notes.txt"  # still staged, not committed
+    assert {".env", "wip.txt"} <= set(repo.untracked_files)
+
+    # Run again after editing an imported file: the edit is the user's, not the import's.
+    zone = tmp_path / "state" / "dns" / "example.ch.yaml"
+    zone.write_text(zone.read_text(encoding="utf-8") + "edited:\n  type: A\n  value: 192.0.2.1\n")
+    head = repo.head.commit.hexsha
+    again = _cli(tmp_path, "--sandbox", "init", "--import")
+    assert again.returncode == 0, again.stderr
+    assert "nothing new to commit" in again.stdout
+    assert repo.head.commit.hexsha == head
+    assert "state/dns/example.ch.yaml" in repo.git.diff("--name-only")
+
+
+def test_init_inside_another_repository_says_where_workflows_run(tmp_path: Path) -> None:
+    git.Repo.init(tmp_path).close()
+    result = _cli(tmp_path, "init", "infra/config", "--account", "7")
+    assert result.returncode == 0, result.stderr
+    assert "initialised" not in result.stdout
+    assert f"is inside the git repository at {tmp_path}" in result.stderr
+    assert str(tmp_path / ".github" / "workflows") in result.stderr
+
+
+def test_init_refuses_a_file_as_directory_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    for target, message in (
+        ("afile", "afile is a file, not a directory"),
+        ("afile/sub", "a part of that path is a file"),
+    ):
+        result = _cli(tmp_path, "init", target)
+        assert result.returncode == 1, result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "infomaniak-gitops init DIR" in result.stderr

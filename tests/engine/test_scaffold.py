@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from collections import Counter
 from dataclasses import replace
@@ -211,3 +212,46 @@ async def test_init_import_without_an_account_when_the_token_sees_several_says_w
     Simulators(monkeypatch, other_accounts=1)
     with pytest.raises(SettingsError, match=r"the token sees 2 accounts .*\n.*account: <id>"):
         await init_repository(_init_settings(tmp_path), tmp_path / "cfg", import_live=True)
+
+
+def test_a_read_only_directory_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests may run as root, where chmod does not refuse: the filesystem's answer is injected instead.
+    def refuse(path: Path, text: str) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr("reconciler.engine.scaffold.write_text_atomic", refuse)
+    with pytest.raises(SettingsError) as caught:
+        scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
+    assert str(caught.value) == (
+        f"init: cannot write {tmp_path / '.gitignore'}: Read-only file system\n"
+        "  pick a directory you can write to"
+    )
+
+
+def test_a_failing_git_init_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise git.GitCommandError(["git", "init"], 128, b"fatal: cannot mkdir .git: Permission denied")
+
+    monkeypatch.setattr(git.Repo, "init", refuse)
+    with pytest.raises(SettingsError, match=r"git failed in .*: fatal: cannot mkdir \.git: Permission"):
+        scaffold_repository(tmp_path / "cfg", account=None, sandbox=True, command="x")
+
+
+def test_commit_all_with_paths_leaves_the_users_other_changes_alone(tmp_path: Path) -> None:
+    scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
+    with git.Repo(tmp_path).config_writer() as config:
+        config.set_value("user", "name", "Init Test")
+        config.set_value("user", "email", "init@example.invalid")
+        config.set_value("commit", "gpgsign", "false")
+    (tmp_path / ".gitignore").write_text(".infomaniak-gitops/\n.vscode/\n", encoding="utf-8")
+    (tmp_path / ".env").write_text("SECRET=1\n", encoding="utf-8")
+    sha = commit_all(
+        tmp_path, "start", paths=[".mcp.json", ".vscode/settings.json"], new_only=["state/infomaniak.yaml"]
+    )
+    assert sha is not None
+    repo = git.Repo(tmp_path)
+    committed = set(repo.git.show("--name-only", "--format=", "HEAD").splitlines())
+    # Ignored by the user's .gitignore stays out, as `git add --all` would leave it.
+    assert committed == {".mcp.json", "state/infomaniak.yaml"}
+    assert ".env" in repo.untracked_files
+    assert commit_all(tmp_path, "again", paths=[".mcp.json"], new_only=["state/infomaniak.yaml"]) is None
