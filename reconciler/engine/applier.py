@@ -39,12 +39,12 @@ _APPROVAL_WORDS = {
 """Approvals a person gave after seeing the plan; only these may approve a change of the rules (policy)."""
 
 
-def _moved(what: str, address: str, was: Any, now: Any) -> list[str]:
+def _moved(what: str, title: str, was: Any, now: Any) -> list[str]:
     """A moved value field by field, in the plan's own words (``ttl: 3600 → 300``)."""
     if was is None or now is None:
-        return [f"{what}: {address} ({'appeared' if was is None else 'disappeared'})"]
+        return [f"{what}: {title} ({'appeared' if was is None else 'disappeared'})"]
     return [
-        f"{what}: {address}",
+        f"{what}: {title}",
         *(f"  {line}" for item in field_changes(was, now) for line in field_lines(item)),
     ]
 
@@ -53,7 +53,7 @@ def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
     """Human lines naming what differs between an approved plan and the plan computed now."""
     if approved is None:
         head = [f"expected plan hash differs from the current one ({current.plan_hash[:12]})"]
-        head += [f"now planned: {c.action} {c.address}" for c in current.changes[:20]]
+        head += [f"now planned: {c.label}" for c in current.changes[:20]]
         return head
     old = {(c.address, c.action): c for c in approved.changes}
     new = {(c.address, c.action): c for c in current.changes}
@@ -61,14 +61,12 @@ def describe_moves(approved: Plan | None, current: Plan) -> list[str]:
     for ident, change in new.items():
         before = old.get(ident)
         if before is None:
-            lines.append(f"new change: {change.action} {change.address}")
+            lines.append(f"new change: {change.label}")
         elif before.before != change.before:
-            lines += _moved("live value moved", change.address, before.before, change.before)
+            lines += _moved("live value moved", change.title, before.before, change.before)
         elif before.after != change.after:
-            lines += _moved("desired value moved", change.address, before.after, change.after)
-    lines += [
-        f"no longer planned: {action} {address}" for (address, action) in old if (address, action) not in new
-    ]
+            lines += _moved("desired value moved", change.title, before.after, change.after)
+    lines += [f"no longer planned: {change.label}" for ident, change in old.items() if ident not in new]
     if not lines:
         lines.append("a sensitive value or the plan format changed")
     return lines

@@ -263,7 +263,7 @@ def render_drift_text(report: DriftReport) -> str:
             continue
         lines += ["", f"{title}:"]
         for item in items:
-            lines.append(f"  {item.action} {item.address}: {item.reason}")
+            lines.append(f"  {item.change.label}: {item.reason}")
     if report.drifted:
         lines += ["", render_text(report.plan).rstrip("\n"), "", NEXT_STEP]
     return "\n".join(lines) + "\n"
@@ -284,7 +284,8 @@ def render_drift_markdown(report: DriftReport) -> str:
             continue
         lines += ["", f"#### {title} ({len(items)})", ""]
         lines += [
-            f"- **{item.action}** {md_code(item.address)} — {md_text(item.reason)}" for item in items[:50]
+            f"- **{item.action}** {md_code(item.change.title)} — {md_text(item.reason)}"
+            for item in items[:50]
         ]
         if len(items) > 50:
             lines.append(f"- …and {len(items) - 50} more")

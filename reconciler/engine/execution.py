@@ -17,7 +17,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from reconciler.audit import AuditLog
-from reconciler.engine.journal import Journal, read_journal
+from reconciler.engine.journal import Journal, JournalChange, read_journal
 from reconciler.engine.model import Change, Plan
 from reconciler.engine.planner import reuse_unchanged
 from reconciler.engine.session import Session, load_last_apply, save_last_apply
@@ -54,6 +54,17 @@ class ApplyReport(BaseModel):
         default_factory=list, description="Changes the verification re-plan still finds (should be empty)."
     )
     verification_error: str | None = None
+    addresses: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="The machine address (kind/scope/key, what rules and per-change audit entries name) of "
+        "each line of applied, failed, outcome_unknown, not_attempted and remaining, in the same order.",
+    )
+
+    def note(self, status: str, change: Change, line: str) -> None:
+        """Add ``line`` to the ``status`` list and ``change``'s address to the same place of ``addresses``."""
+        lines: list[str] = getattr(self, status)
+        lines.append(line)
+        self.addresses.setdefault(status, []).append(change.address)
 
     @property
     def converged(self) -> bool:
@@ -146,7 +157,7 @@ class Run:
         self.report = ApplyReport(apply_id=new_apply_id(), plan_hash=plan.plan_hash, approval=approval)
         # A policy change has nothing to execute: approving it let the plan run under the working-tree rules.
         self.changes = [change for change in plan.changes if not change.is_policy]
-        self.labels = [f"{c.action} {c.address}" for c in self.changes]
+        self.labels = [change.label for change in self.changes]
         self.policy: list[str] = []
         self.journal = Journal(session.settings.journal_file)
         self.fingerprints: dict[str, str] = dict(session.ctx.secret_fingerprints)
@@ -173,7 +184,7 @@ class Run:
             apply_id=report.apply_id,
             plan_hash=self.plan.plan_hash,
             started=datetime.now(UTC).isoformat(timespec="seconds"),
-            labels=self.labels,
+            changes=[JournalChange.of(change) for change in self.changes],
         )
         self.audit.write(
             "apply_attempt",
@@ -196,7 +207,7 @@ class Run:
                     in_flight = None
                     self._record_failure(index, change, exc)
                     if stop_on_failure:
-                        report.not_attempted = self.labels[index + 1 :]
+                        self._not_attempted(index + 1)
                         return
                     continue
                 in_flight = None
@@ -207,15 +218,23 @@ class Run:
                 label = self.labels[in_flight]
                 self.journal.result(in_flight, "unknown")
                 self.unknown.append((in_flight, self.changes[in_flight]))
-                report.outcome_unknown.append(f"{label}: interrupted while the write was under way")
+                report.note(
+                    "outcome_unknown",
+                    self.changes[in_flight],
+                    f"{label}: interrupted while the write was under way",
+                )
                 self._touched()
                 start = in_flight + 1
             else:
                 start = len(report.applied) + len(report.failed) + len(report.outcome_unknown)
-            report.not_attempted = self.labels[start:]
+            self._not_attempted(start)
             report.outcome = "interrupted"
             self._finish(None)
             raise
+
+    def _not_attempted(self, start: int) -> None:
+        for index in range(start, len(self.changes)):
+            self.report.note("not_attempted", self.changes[index], self.labels[index])
 
     def _record_failure(self, index: int, change: Change, exc: Exception) -> None:
         label = self.labels[index]
@@ -225,27 +244,35 @@ class Run:
         if answer_lost(exc):
             self.journal.result(index, "unknown")
             self.unknown.append((index, change))
-            self.report.outcome_unknown.append(f"{label}: {detail}")
+            self.report.note("outcome_unknown", change, f"{label}: {detail}")
             self.audit.write(
-                "outcome_unknown", **self._ids(), change=change.address, action=change.action, error=detail
+                "outcome_unknown",
+                **self._ids(),
+                change=change.address,
+                label=label,
+                action=change.action,
+                error=detail,
             )
             self._touched()
             return
         self.journal.result(index, "failed")
         self.failed_changes.append(change)
-        self.report.failed.append(f"{label}: {detail}")
-        self.audit.write("failed", **self._ids(), change=change.address, action=change.action, error=detail)
+        self.report.note("failed", change, f"{label}: {detail}")
+        self.audit.write(
+            "failed", **self._ids(), change=change.address, label=label, action=change.action, error=detail
+        )
 
     def _record_applied(self, index: int, change: Change, *, confirmed_by: str | None = None) -> None:
         if confirmed_by is None:
             self.journal.result(index, "applied")
-            self.report.applied.append(self.labels[index])
+            self.report.note("applied", change, self.labels[index])
         self._touched()
         self.fingerprints.update(_fingerprints(self.session, change))
         self.audit.write(
             "applied",
             **self._ids(),
             change=change.address,
+            label=change.label,
             kind=change.kind,
             scope=change.scope,
             key=change.key,
@@ -276,7 +303,9 @@ class Run:
             raise
         notes: list[str] = []
         if verify is not None:
-            report.remaining = [f"{c.action} {c.address}" for c in verify.changes if not c.is_policy]
+            for change in verify.changes:
+                if not change.is_policy:
+                    report.note("remaining", change, change.label)
             planned = {c.address for c in verify.changes}
             for position, (index, change) in enumerate(self.unknown):
                 if change.address in planned:

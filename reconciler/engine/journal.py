@@ -3,7 +3,10 @@
 One file per work directory (``.infomaniak-gitops/journal.jsonl``) holds the latest apply, one JSON object
 per line, each line fsync'd before the apply goes on:
 
-* ``begin``: apply id, plan hash, and the labels of the M changes in order;
+* ``begin``: apply id, plan hash, and the M changes in order, each with its label for people
+  (``create share_links/Demo Drive: /Marketing/logo.png``) and, as fields of their own, its action, kind,
+  scope and machine address (``share_links/Demo Drive//Marketing/logo.png``, what rules and audit entries
+  name); journals written before format 2 held only ``action address`` labels, and still read;
 * ``intent``: change n is about to be written (before its first API call);
 * ``result``: change n was ``applied``, ``failed``, or its outcome is ``unknown`` (the answer was lost);
 * ``end``: the apply's outcome (``converged``, ``failed``, ``interrupted``, ``unverified`` ...).
@@ -23,14 +26,67 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from reconciler.engine.model import Change, change_title
+
 log = logging.getLogger(__name__)
 
 Status = Literal["applied", "failed", "unknown"]
 
+JOURNAL_FORMAT = 2
+"""2: each change is an object (label, action, kind, scope, address); 1 (no ``format``): a label string."""
 
-def _label_address(label: str) -> str:
-    """``create dns/x/www A`` → ``dns/x/www A`` (labels are ``action address``)."""
-    return label.partition(" ")[2]
+
+@dataclass(frozen=True)
+class JournalChange:
+    """One change of a journaled apply: the label people read, and the address and scope checks use."""
+
+    label: str
+    action: str
+    kind: str
+    scope: str
+    address: str
+
+    @classmethod
+    def of(cls, change: Change) -> JournalChange:
+        return cls(
+            label=change.label,
+            action=change.action,
+            kind=change.kind,
+            scope=change.scope,
+            address=change.address,
+        )
+
+    @classmethod
+    def from_record(cls, item: object) -> JournalChange:
+        """A change as a journal line holds it: an object (format 2) or an ``action address`` label (1)."""
+        if isinstance(item, dict):
+            fields = {
+                name: str(item.get(name, "")) for name in ("label", "action", "kind", "scope", "address")
+            }
+            return cls(**fields)
+        return cls.from_old_label(str(item))
+
+    @classmethod
+    def from_old_label(cls, label: str) -> JournalChange:
+        """``create dns/x/www A``, the only form before format 2, told apart and shown in today's words.
+
+        The address splits without doubt at its first two slashes: a kind's name has none, and neither
+        has a scope (``api.paths.check_scope`` refuses them).
+        """
+        action, _, address = label.partition(" ")
+        kind, _, rest = address.partition("/")
+        scope, slash, key = rest.partition("/")
+        shown = f"{action} {change_title(kind, scope, key)}" if slash else label
+        return cls(label=shown, action=action, kind=kind, scope=scope, address=address)
+
+    def record(self) -> dict[str, str]:
+        return {
+            "label": self.label,
+            "action": self.action,
+            "kind": self.kind,
+            "scope": self.scope,
+            "address": self.address,
+        }
 
 
 @dataclass
@@ -40,7 +96,7 @@ class JournalState:
     apply_id: str
     plan_hash: str
     started: str
-    labels: list[str]
+    changes: list[JournalChange]
     intents: set[int] = field(default_factory=set)
     results: dict[int, Status] = field(default_factory=dict)
     outcome: str | None = None
@@ -56,25 +112,41 @@ class JournalState:
         return sum(1 for status in self.results.values() if status == "applied")
 
     @property
-    def in_flight(self) -> list[str]:
+    def labels(self) -> list[str]:
+        return [change.label for change in self.changes]
+
+    @property
+    def in_flight_changes(self) -> list[JournalChange]:
         """Changes whose write started but whose answer never came back: their outcome is unknown."""
         unknown = [n for n, status in self.results.items() if status == "unknown"]
         started = [n for n in self.intents if n not in self.results]
-        return [self.labels[n] for n in sorted({*unknown, *started}) if n < len(self.labels)]
+        return [self.changes[n] for n in sorted({*unknown, *started}) if n < len(self.changes)]
+
+    @property
+    def not_started_changes(self) -> list[JournalChange]:
+        return [change for n, change in enumerate(self.changes) if n not in self.intents]
+
+    @property
+    def in_flight(self) -> list[str]:
+        return [change.label for change in self.in_flight_changes]
 
     @property
     def not_started(self) -> list[str]:
-        return [label for n, label in enumerate(self.labels) if n not in self.intents]
+        return [change.label for change in self.not_started_changes]
 
     def summary(self) -> dict[str, Any]:
-        """The figures the audit log keeps of an interrupted apply."""
+        """The figures the audit log keeps of an interrupted apply (labels, and their addresses apart)."""
         return {
             "apply_id": self.apply_id,
             "plan_hash": self.plan_hash,
             "applied": self.done,
-            "total": len(self.labels),
+            "total": len(self.changes),
             "outcome_unknown": self.in_flight,
             "not_attempted": self.not_started,
+            "addresses": {
+                "outcome_unknown": [change.address for change in self.in_flight_changes],
+                "not_attempted": [change.address for change in self.not_started_changes],
+            },
         }
 
 
@@ -97,14 +169,15 @@ class Journal:
         if truncate:
             _fsync_dir(self.path.parent)
 
-    def begin(self, *, apply_id: str, plan_hash: str, started: str, labels: Sequence[str]) -> None:
+    def begin(self, *, apply_id: str, plan_hash: str, started: str, changes: Sequence[JournalChange]) -> None:
         self._append(
             {
                 "type": "begin",
+                "format": JOURNAL_FORMAT,
                 "apply_id": apply_id,
                 "plan_hash": plan_hash,
                 "started": started,
-                "changes": list(labels),
+                "changes": [change.record() for change in changes],
             },
             truncate=True,
         )
@@ -155,7 +228,7 @@ def read_journal(path: Path) -> JournalState | None:
                 apply_id=str(record.get("apply_id", "?")),
                 plan_hash=str(record.get("plan_hash", "")),
                 started=str(record.get("started", "")),
-                labels=[str(label) for label in record.get("changes", [])],
+                changes=[JournalChange.from_record(item) for item in record.get("changes", [])],
             )
         elif state is None:
             continue
@@ -191,20 +264,22 @@ def journal_notices(
     if state is None or state.outcome == "settled":
         return []
     if running:
-        return [f"apply {state.apply_id} is running now ({state.done} of {len(state.labels)} changes done)"]
-    in_flight = state.in_flight
+        return [f"apply {state.apply_id} is running now ({state.done} of {len(state.changes)} changes done)"]
+    in_flight = state.in_flight_changes
     if not state.interrupted and not in_flight:
         return []
     lines: list[str] = []
-    total = len(state.labels)
+    total = len(state.changes)
     if state.interrupted:
         lines.append(
             f"apply {state.apply_id} was interrupted after {state.done} of {total} changes "
             f"(started {state.started}); the plan below shows what remains"
         )
-    for label in in_flight:
-        checked = _checked(label, planned)
-        lines.append(f"apply {state.apply_id}: outcome unknown (the answer was lost): {label}{checked}")
+    for change in in_flight:
+        checked = _checked(change, planned)
+        lines.append(
+            f"apply {state.apply_id}: outcome unknown (the answer was lost): {change.label}{checked}"
+        )
     rest = state.not_started
     if state.interrupted and rest:
         shown = ", ".join(rest[:5]) + (f" and {len(rest) - 5} more" if len(rest) > 5 else "")
@@ -212,14 +287,20 @@ def journal_notices(
     return lines
 
 
-def _checked(label: str, planned: Planned | None) -> str:
-    address = _label_address(label)
-    scope = "/".join(address.split("/", 2)[:2])
-    if planned is None or scope not in planned.scopes:
+def _checked(change: JournalChange, planned: Planned | None) -> str:
+    if planned is None or f"{change.kind}/{change.scope}" not in planned.scopes:
         return ""
-    if address in planned.addresses:
+    if change.address in planned.addresses:
         return " — still planned below: it did not take effect, or only partly"
     return " — checked: it took effect (not in this plan)"
 
 
-__all__ = ["Journal", "JournalState", "Planned", "journal_notices", "read_journal"]
+__all__ = [
+    "JOURNAL_FORMAT",
+    "Journal",
+    "JournalChange",
+    "JournalState",
+    "Planned",
+    "journal_notices",
+    "read_journal",
+]

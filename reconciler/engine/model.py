@@ -14,11 +14,28 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from reconciler.engine.quoting import reveal
 from reconciler.kinds.base import SENSITIVE_MARK, Action, DesiredObject, LiveObject
 
 PLAN_FORMAT_VERSION: Literal[1] = 1
 POLICY_KIND = "policy"
 """The pseudo-kind of a working-tree change to the rules of ``infomaniak.yaml`` (nothing to execute live)."""
+
+
+def scope_title(kind: str, scope: str) -> str:
+    """``dns/example.ch``, ``share_links/Demo Drive``: a scope as plan headers, targets and MCP arguments
+    spell it (the kind's name, then the scope as its file names it)."""
+    return reveal(f"{kind}/{scope}")
+
+
+def change_title(kind: str, scope: str, display_key: str) -> str:
+    """``share_links/Demo Drive: /Marketing/logo.png``: one resource as a person reads it.
+
+    The plan's header for the scope, then the key as the plan lists it under that header. The machine
+    address (:attr:`Change.address`, ``kind/scope/key``) is what rules match and what journal and audit
+    entries carry; this is only ever shown.
+    """
+    return f"{scope_title(kind, scope)}: {reveal(display_key)}"
 
 
 def canonical_json(value: Any) -> str:
@@ -67,6 +84,16 @@ class Change(BaseModel):
     def address(self) -> str:
         """``kind/scope/key``: how rules, logs and the audit log name this resource."""
         return f"{self.kind}/{self.scope}/{self.display_key}"
+
+    @property
+    def title(self) -> str:
+        """``share_links/Demo Drive: /Marketing/logo.png`` (see :func:`change_title`)."""
+        return change_title(self.kind, self.scope, self.display_key)
+
+    @property
+    def label(self) -> str:
+        """``create share_links/Demo Drive: /Marketing/logo.png``: how apply reports and notices name it."""
+        return f"{self.action} {self.title}"
 
     def hash_form(self) -> dict[str, Any]:
         return {

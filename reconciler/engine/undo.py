@@ -24,7 +24,7 @@ from reconciler.audit import AuditLog
 from reconciler.desired import display_path, parse_document
 from reconciler.engine.diff import diff_scope
 from reconciler.engine.execution import PlanSource
-from reconciler.engine.model import Change, Plan, ScopeSummary, redact
+from reconciler.engine.model import Change, Plan, ScopeSummary, change_title, redact
 from reconciler.engine.session import Session
 from reconciler.errors import PlanError
 from reconciler.kinds.base import SENSITIVE_MARK, DesiredObject, Kind, LiveObject, SpecModel
@@ -122,15 +122,15 @@ def _undo_scope(
         if key in seen:
             continue  # the newest entry of a resource says what the apply left
         seen.add(key)
-        address = f"{kind.name}/{scope}/{kind.format_key(key)}"
+        title = change_title(kind.name, scope, kind.format_key(key))
         have = live_by_key.get(key)
         now = audit.redact(redact(kind.normalize(have.spec, scope), kind.sensitive_fields)) if have else None
         if now == entry.get("before"):
-            notes.append(f"{address}: already as before apply {apply_id}; nothing to undo")
+            notes.append(f"{title}: already as before apply {apply_id}; nothing to undo")
             continue
         if now != entry.get("after"):
             notes.append(
-                f"{address}: REFUSED, changed since apply {apply_id} (it left {entry.get('after')}, live is "
+                f"{title}: REFUSED, changed since apply {apply_id} (it left {entry.get('after')}, live is "
                 f"now {now}); undo never overwrites a change it did not make — edit the desired file instead"
             )
             continue
@@ -139,12 +139,12 @@ def _undo_scope(
             undone.add(key)  # absent from the desired side: the diff deletes it
             continue
         if not isinstance(before_spec, dict):
-            notes.append(f"{address}: REFUSED, the audit entry has no before-value to restore")
+            notes.append(f"{title}: REFUSED, the audit entry has no before-value to restore")
             continue
         secrets = _secret_fields(kind, before_spec)
         if secrets:
             notes.append(
-                f"{address}: REFUSED, its {', '.join(secrets)} is a secret: the apply recorded only a "
+                f"{title}: REFUSED, its {', '.join(secrets)} is a secret: the apply recorded only a "
                 "fingerprint, which cannot be sent back — restore it through the desired file "
                 "(`{env: NAME}`) and apply"
             )
@@ -152,20 +152,18 @@ def _undo_scope(
         try:
             spec = _spec_class(kind, entry, have).model_validate(before_spec)
         except ValueError as exc:
-            notes.append(
-                f"{address}: REFUSED, the before-value is not valid now ({str(exc).splitlines()[0]})"
-            )
+            notes.append(f"{title}: REFUSED, the before-value is not valid now ({str(exc).splitlines()[0]})")
             continue
-        restores[key] = (address, LiveObject(key=key, spec=spec))
+        restores[key] = (title, LiveObject(key=key, spec=spec))
     if restores:
         rebuilt, problems = _rebuild(kind, scope, live, undone, restores, file, defaults)
-        for key, (address, _) in restores.items():
+        for key, (title, _) in restores.items():
             if key in rebuilt:
                 undone.add(key)
                 desired.append(rebuilt[key])
             else:
                 notes.append(
-                    f"{address}: REFUSED, the before-value does not rebuild as an entry ({problems[key]})"
+                    f"{title}: REFUSED, the before-value does not rebuild as an entry ({problems[key]})"
                 )
     touched_live = [obj for obj in live if obj.key in undone]
     config = session.config.model_copy(update={"no_prune": []})

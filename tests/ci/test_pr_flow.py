@@ -48,7 +48,7 @@ def test_reviewed_plan_is_applied_after_merge(flow: Flow) -> None:
 
     applied = flow.run("apply", "--sandbox", "--expect-plan-hash", found.out.strip())
     assert applied.code == 0, applied.err
-    assert "done: update dns/example.ch/@ A" in applied.out
+    assert "done: update dns/example.ch: @ A" in applied.out
     assert flow.live_targets(".", "A") == [APEX_NEW]
     assert flow.run("plan", "--sandbox", "--detailed-exitcode").code == 0
 
@@ -69,7 +69,7 @@ def test_live_change_between_review_and_merge_is_refused(flow: Flow) -> None:
     applied = flow.run("apply", "--sandbox", "--expect-plan-hash", found.out.strip())
     assert applied.code == 1
     assert "stale plan" in applied.err
-    assert "dns/example.ch/@ A" in applied.err  # says what moved
+    assert "dns/example.ch: @ A" in applied.err  # says what moved
     assert flow.live_targets(".", "A") == ["203.0.113.50"]  # nothing was applied
     assert [e["reason"] for e in flow.audit_events() if e["event"] == "refused"] == ["stale"]
     assert not [e for e in flow.audit_events() if e["event"] == "apply_attempt"]
@@ -104,8 +104,8 @@ def test_drift_exits_2_and_says_which_side_moved(flow: Flow) -> None:
     drift = flow.run("drift", "--sandbox")
     assert drift.code == 2, drift.err
     live_section = drift.out.split("Live moved")[1].split("Desired moved")[0]
-    assert "dns/example.ch/app A" in live_section
-    assert "dns/example.ch/_acme-challenge TXT" in drift.out.split("Desired moved")[1]
+    assert "dns/example.ch: app A" in live_section
+    assert "dns/example.ch: _acme-challenge TXT" in drift.out.split("Desired moved")[1]
 
     report = json.loads(flow.run("drift", "--sandbox", "--format", "json").out)
     sides = {item["address"]: item["side"] for item in report["items"]}

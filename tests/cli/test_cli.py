@@ -66,7 +66,7 @@ def test_saved_plan_applies_and_goes_stale_when_live_moves(run_cli, dns_state: P
     stale = run_cli("--sandbox", "apply", "plan.json")
     assert stale.returncode == 1
     assert "stale plan" in stale.stderr
-    assert "live value moved: dns/example.ch/www CNAME" in stale.stderr
+    assert "live value moved: dns/example.ch: www CNAME" in stale.stderr
     # Field by field, in the plan's own words, never a Python dict.
     assert re.search(r"^\s+ttl: \d+ → 7200$", stale.stderr, re.MULTILINE), stale.stderr
     assert "{'" not in stale.stderr

@@ -126,9 +126,11 @@ def duplicates(state: SandboxState) -> list[tuple[Any, ...]]:
     return found
 
 
-def address(label: str) -> str:
-    """``create dns/x/www A: detail`` → ``dns/x/www A``."""
-    return label.split(": ", 1)[0].partition(" ")[2]
+def lines_and_addresses(done: dict[str, Any], name: str) -> list[tuple[str, str]]:
+    """A report list's lines, each with the address the report keeps for it (never read out of the line)."""
+    lines, addresses = done[name], done.get("addresses", {}).get(name, [])
+    assert len(addresses) == len(lines), f"{name}: {len(lines)} lines but {len(addresses)} addresses"
+    return list(zip(lines, addresses, strict=True))
 
 
 def check_report_is_true(done: dict[str, Any], total: int, fresh: Plan) -> None:
@@ -136,17 +138,17 @@ def check_report_is_true(done: dict[str, Any], total: int, fresh: Plan) -> None:
     lists = ("applied", "failed", "outcome_unknown", "not_attempted")
     assert sum(len(done[name]) for name in lists) == total, done
     planned = {c.address for c in fresh.changes}
-    for label in done["applied"]:
-        assert address(label) not in planned, f"reported applied but still planned: {label}"
-    for label in done["not_attempted"]:
-        assert address(label) in planned, f"reported not attempted but already in place: {label}"
-    for label in done["failed"]:
+    for label, address in lines_and_addresses(done, "applied"):
+        assert address not in planned, f"reported applied but still planned: {label}"
+    for label, address in lines_and_addresses(done, "not_attempted"):
+        assert address in planned, f"reported not attempted but already in place: {label}"
+    for label, address in lines_and_addresses(done, "failed"):
         in_place = "it is in place now" in label
-        assert (address(label) not in planned) == in_place, f"failed entry disagrees with live: {label}"
-    for label in done["outcome_unknown"]:
+        assert (address not in planned) == in_place, f"failed entry disagrees with live: {label}"
+    for label, address in lines_and_addresses(done, "outcome_unknown"):
         took = "it took effect" in label
         if "verification:" in label:
-            assert (address(label) not in planned) == took, f"unknown outcome misjudged: {label}"
+            assert (address not in planned) == took, f"unknown outcome misjudged: {label}"
 
 
 async def fresh_plan(session: Session) -> Plan:

@@ -126,10 +126,10 @@ async def test_a_lost_answer_is_outcome_unknown_and_the_verification_settles_it(
         with pytest.raises(ApplyError) as caught:
             await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
     error = caught.value
-    assert error.applied == ["create dns/demo-shop.ch/shop A"]
+    assert error.applied == ["create dns/demo-shop.ch: shop A"]
     assert error.failed == []
     (unknown,) = error.outcome_unknown
-    assert unknown.startswith("create dns/example.ch/blog CNAME") and "it took effect" in unknown
+    assert unknown.startswith("create dns/example.ch: blog CNAME") and "it took effect" in unknown
     assert "outcome unknown (the answer was lost)" in str(error)
     events = [(e["event"], e.get("change")) for e in audit_entries(settings)]
     assert ("outcome_unknown", "dns/example.ch/blog CNAME") in events
@@ -151,7 +151,7 @@ async def test_a_write_dropped_before_it_ran_is_reported_as_not_taking_effect(tm
     (unknown,) = caught.value.outcome_unknown
     assert "it did not take effect" in unknown
     header = [w for w in rest.warnings if "outcome unknown" in w]
-    assert header and "create dns/example.ch/blog CNAME" in header[0] and "still planned below" in header[0]
+    assert header and "create dns/example.ch: blog CNAME" in header[0] and "still planned below" in header[0]
 
 
 async def test_verification_failure_after_every_change_is_reported_as_such(tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ async def test_a_plan_error_raised_by_a_kind_is_reported_not_leaked(tmp_path: Pa
         plan = await make_plan(session)
         with pytest.raises(ApplyError) as caught:
             await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
-    assert caught.value.failed == ["create dns/example.ch/blog CNAME: share link path vanished"]
+    assert caught.value.failed == ["create dns/example.ch: blog CNAME: share link path vanished"]
     assert len(caught.value.not_attempted) == 3
 
 

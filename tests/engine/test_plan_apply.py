@@ -40,6 +40,30 @@ async def test_plan_json_round_trip_keeps_hash(make_session, write_items) -> Non
     assert again.changes[0].address == plan.changes[0].address
 
 
+async def test_labels_are_shown_not_saved_so_saved_plans_and_hashes_stay_as_they_were(
+    make_session, write_items
+) -> None:
+    write_items("main", DESIRED)
+    async with make_session() as session:
+        plan = await make_plan(session)
+    change = next(c for c in plan.changes if c.action == "create")
+    assert change.label == "create items/main: new" and change.address == "items/main/new"
+    saved = json.loads(plan.to_json())["changes"][0]
+    assert set(saved) == {
+        "kind",
+        "scope",
+        "key",
+        "display_key",
+        "action",
+        "before",
+        "after",
+        "fields",
+        "risky",
+        "blocked",
+    }
+    assert set(change.hash_form()) == {"kind", "scope", "key", "action", "before", "after"}
+
+
 async def test_apply_converges_and_writes_audit(
     make_session, write_items, fake_kind: FakeKind, tmp_path: Path
 ) -> None:
@@ -70,7 +94,7 @@ async def test_stale_plan_is_refused_and_names_what_moved(make_session, write_it
             await apply_plan(session, expected_hash=plan.plan_hash, approval="test", approved=plan)
     message = str(caught.value)
     assert "stale" in message
-    assert "live value moved: items/main/change\n" in message
+    assert "live value moved: items/main: change\n" in message
     assert '  value: "1" → "moved"' in message
     assert fake_kind.calls == []
 
@@ -85,9 +109,9 @@ async def test_partial_failure_reports_and_next_plan_shows_the_rest(
         with pytest.raises(ApplyError) as caught:
             await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
         error = caught.value
-        assert error.applied == ["delete items/main/old"]
-        assert len(error.failed) == 1 and error.failed[0].startswith("create items/main/new")
-        assert error.not_attempted == ["update items/main/change"]
+        assert error.applied == ["delete items/main: old"]
+        assert len(error.failed) == 1 and error.failed[0].startswith("create items/main: new")
+        assert error.not_attempted == ["update items/main: change"]
         fake_kind.fail_on_call = None
         rest = await make_plan(session)
     assert [(c.action, c.display_key) for c in rest.changes] == [("create", "new"), ("update", "change")]

@@ -112,7 +112,7 @@ async def test_a_loosening_is_the_first_change_and_needs_a_human(
         assert plan.counts() == {"create": 0, "update": 0, "delete": 1}
         assert plan.summary_line().endswith("The rules (policy) change too.")
         look = render_markdown(plan).split("#### Needs a careful look")[1]
-        assert look.index("policy/infomaniak.yaml/rules") < look.index("items/main/old")
+        assert look.index("policy/infomaniak.yaml: rules") < look.index("items/main: old")
         with pytest.raises(ApprovalError, match=r"changes the rules in infomaniak\.yaml") as refused:
             await apply_plan(session, expected_hash=plan.plan_hash, approval=approval)
         assert named in str(refused.value)
@@ -128,5 +128,5 @@ async def test_a_human_approval_applies_under_the_working_rules(
     async with make_session() as session:
         plan = await make_plan(session)
         report = await apply_plan(session, expected_hash=plan.plan_hash, approval="interactive")
-    assert report.applied == ["delete items/main/old"] and report.converged
+    assert report.applied == ["delete items/main: old"] and report.converged
     assert "old" not in fake_kind.backend["main"]

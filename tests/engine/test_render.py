@@ -172,7 +172,12 @@ def test_markdown_truncated_golden() -> None:
 def test_risky_changes_come_first() -> None:
     text = render_markdown(sample_plan())
     look = text.index("Needs a careful look")
-    names = ["demo-shop.ch/keep TXT", "example.ch/www CNAME", "example.ch/_dmarc TXT", "demo-shop.ch/@ MX"]
+    names = [
+        "demo-shop.ch: keep TXT",
+        "example.ch: www CNAME",
+        "example.ch: _dmarc TXT",
+        "demo-shop.ch: @ MX",
+    ]
     order = [text.index(f"`dns/{name}`", look) for name in names]
     assert order == sorted(order)
     assert text.index("Needs a careful look") < text.index("<details>")

@@ -38,14 +38,14 @@ def test_a_long_plan_stays_under_the_limit_and_says_what_it_left_out() -> None:
     assert len(text) <= 2_000
     assert text.startswith("Apply plan aaaaaaaaaaaa to Infomaniak account 42?\nPlan: 500 to create")
     # The delete comes first, though it is last in the plan; the note counts the rest and points to it all.
-    assert text.index("[DELETE] - dns/example.ch/gone A") < text.index("host0 A")
-    shown = text.count("+ dns/example.ch/host")
+    assert text.index("[DELETE] - dns/example.ch: gone A") < text.index("host0 A")
+    shown = text.count("+ dns/example.ch: host")
     assert 0 < shown < 500
     assert (
         f"… {500 - shown} more change(s) not shown here. Read the full plan before approving: {PAGE}" in text
     )
     assert text.endswith(f"Plan hash: {HASH}.")
-    assert render_approval(plan, limit=10**6, full_plan=PAGE).count("+ dns/example.ch/host") == 500
+    assert render_approval(plan, limit=10**6, full_plan=PAGE).count("+ dns/example.ch: host") == 500
 
 
 def test_left_out_risky_changes_are_counted_as_such() -> None:
@@ -87,9 +87,9 @@ def test_policy_protected_and_threshold_changes_are_named_as_such() -> None:
     text = render_approval(plan, full_plan=PAGE)
     lines = text.splitlines()
     assert lines[2] == "! over a safety threshold: dns/example.ch: would delete 9 of 10"
-    assert lines[5] == "! [POLICY CHANGE] ~ policy/infomaniak.yaml/rules"
+    assert lines[5] == "! [POLICY CHANGE] ~ policy/infomaniak.yaml: rules"
     assert '      protect: - "dns/*/@ MX"' in lines
-    assert "! [PROTECTED, OVER THRESHOLD, DELETE] - dns/example.ch/mx A" in lines
+    assert "! [PROTECTED, OVER THRESHOLD, DELETE] - dns/example.ch: mx A" in lines
     assert "    ! protected: protected by a `protect` rule" in lines
 
 

@@ -44,18 +44,18 @@ async def test_failure_on_the_nth_write_reports_exactly_and_next_plan_shows_the_
         with pytest.raises(ApplyError) as caught:
             await apply_plan(session, expected_hash=plan.plan_hash, approval="test")
         error = caught.value
-        assert error.applied == ["create dns/demo-shop.ch/shop A"]
-        assert len(error.failed) == 1 and error.failed[0].startswith("create dns/example.ch/blog CNAME")
+        assert error.applied == ["create dns/demo-shop.ch: shop A"]
+        assert len(error.failed) == 1 and error.failed[0].startswith("create dns/example.ch: blog CNAME")
         assert "HTTP 500" in error.failed[0]
         assert error.not_attempted == [
-            "update dns/example.ch/_dmarc TXT",
-            "update dns/example.ch/www CNAME",
-            "delete dns/example.ch/app A",
+            "update dns/example.ch: _dmarc TXT",
+            "update dns/example.ch: www CNAME",
+            "delete dns/example.ch: app A",
         ]
         faults.fail_on_write = None
         rest = await make_plan(session)
-        assert [f"{c.action} {c.address}" for c in rest.changes] == [
-            "create dns/example.ch/blog CNAME",
+        assert [c.label for c in rest.changes] == [
+            "create dns/example.ch: blog CNAME",
             *error.not_attempted,
         ]
         report = await apply_plan(session, expected_hash=rest.plan_hash, approval="test")

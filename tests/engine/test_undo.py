@@ -113,7 +113,7 @@ async def test_undo_refuses_a_secret_it_only_has_a_fingerprint_of(make_session, 
         plan = await plan_undo(session, "a1", entries=entries)
     assert not plan.has_changes
     (refusal,) = [w for w in plan.warnings if "REFUSED" in w]
-    assert "items/main/change" in refusal and "secret is a secret" in refusal
+    assert "items/main: change" in refusal and "secret is a secret" in refusal
     assert "only a fingerprint" in refusal
 
 

@@ -450,7 +450,7 @@ async def test_an_unknown_path_fails_the_apply_before_updates_and_deletes(tmp_pa
                 session, expected_hash=plan.plan_hash, approval="test", targets=parse_targets(["share_links"])
             )
     error = caught.value
-    assert error.applied == ["create share_links/Demo Drive//Marketing/logo.png"]
+    assert error.applied == ["create share_links/Demo Drive: /Marketing/logo.png"]
     assert len(error.failed) == 1
     assert "share_links /Marketing/missing.pdf (state/drive/Demo Drive.yaml:" in error.failed[0]
     assert "has no 'missing.pdf' in /Marketing" in error.failed[0]

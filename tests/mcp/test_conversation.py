@@ -51,8 +51,8 @@ async def test_conversation(repo: git.Repo, state_dir: Path, server: ReconcilerS
         # 4. The user approves in the client; 5. the plan is applied and verified.
         applied = await c.call_tool(ToolName.APPLY.value, {"plan_hash": plan["plan_hash"]})
         assert not applied.is_error, text_of(applied)
-        assert "create dns/example.ch/api A" in applied.structured_content["applied"]
-        assert len(human.asked) == 1 and "+ dns/example.ch/api A" in human.asked[0]
+        assert "create dns/example.ch: api A" in applied.structured_content["applied"]
+        assert len(human.asked) == 1 and "+ dns/example.ch: api A" in human.asked[0]
 
         # 6. A new plan is empty.
         again = await c.call_tool(ToolName.PLAN.value, {})

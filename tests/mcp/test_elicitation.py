@@ -53,7 +53,7 @@ async def test_accepted_confirmation_applies_and_is_audited(
     assert question.startswith(
         f"Apply plan {h[:12]} to the sandbox (simulator)?\nPlan: 1 to create, 2 to update, 1 to delete."
     )
-    assert "- dns/example.ch/app A" in question
+    assert "- dns/example.ch: app A" in question
     attempts = [e for e in audit(app) if e["event"] == "apply_attempt"]
     assert attempts[-1]["approval"] == "mcp_elicitation" and attempts[-1]["plan_hash"] == h
 
@@ -181,7 +181,7 @@ async def test_stale_plan_is_refused_with_what_moved(server: ReconcilerServer, m
         await c.call_tool(ToolName.DESIRED_SET.value, spec)
         refused = await c.call_tool(ToolName.APPLY.value, {"plan_hash": h})
     text = text_of(refused)
-    assert refused.is_error and "stale plan" in text and "new change: create dns/example.ch/api A" in text
+    assert refused.is_error and "stale plan" in text and "new change: create dns/example.ch: api A" in text
     assert "Call ik_plan again" in text
 
 

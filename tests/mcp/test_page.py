@@ -73,7 +73,7 @@ async def test_page_shows_the_escaped_plan_and_a_csrf_form(base: str, item: Regi
     assert page.status_code == 200
     assert EVIL not in page.text and "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in page.text
     # The same content as the question, in full, the risky change highlighted.
-    assert '<div class="change risky"><h3>+ dns/example.ch/www TXT</h3>' in page.text
+    assert '<div class="change risky"><h3>+ dns/example.ch: www TXT</h3>' in page.text
     assert f'name="csrf" value="{item.csrf_token}"' in page.text
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
@@ -138,7 +138,7 @@ async def test_model_relays_the_link_and_the_human_approves(app: McpApp, server:
         assert url is not None and app.page_url is not None
         page = await get(url.group())
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert csrf is not None and "+ dns/example.ch/blog CNAME" in page.text
+        assert csrf is not None and "+ dns/example.ch: blog CNAME" in page.text
         clicked = await post(
             url.group(), {"csrf": csrf.group(1), "decision": "approve"}, origin(app.page_url)
         )

@@ -78,7 +78,7 @@ async def test_a_human_can_approve_the_policy_change_in_the_client(
         h = (await c.call_tool(ToolName.PLAN.value, {})).structured_content["plan_hash"]
         applied = await c.call_tool(ToolName.APPLY.value, {"plan_hash": h})
     assert not applied.is_error, text_of(applied)
-    assert "delete dns/example.ch/@ MX" in applied.structured_content["applied"]
+    assert "delete dns/example.ch: @ MX" in applied.structured_content["applied"]
     assert applied.structured_content["remaining"] == []
     (question,) = human.asked
     assert question.index("policy") < question.index("@ MX")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.engine.journal import Journal
+from reconciler.engine.journal import Journal, JournalChange
 from reconciler.errors import ApiUnavailable, ApplyError, UnverifiedApply
 from reconciler.kinds import get_kind
 from reconciler.mcp import McpApp
@@ -64,14 +64,18 @@ async def test_ik_plan_names_an_apply_that_was_killed(app: McpApp) -> None:
         "update dns/example.ch/www CNAME",
         "delete dns/example.ch/app A",
     ]
-    journal.begin(apply_id="20260101T000000Z-abcdef", plan_hash="0" * 64, started="2026-01-01", labels=labels)
+    # Labels as journals before format 2 wrote them (``action address``): they still read.
+    changes = [JournalChange.from_record(label) for label in labels]
+    journal.begin(
+        apply_id="20260101T000000Z-abcdef", plan_hash="0" * 64, started="2026-01-01", changes=changes
+    )
     journal.intent(0)
     journal.result(0, "applied")
     journal.intent(1)  # killed here: no result, no end
     result = await plan_and_register(app, [], can_elicit=True)
     assert "apply 20260101T000000Z-abcdef was interrupted after 1 of 3 changes" in result.text
-    assert "outcome unknown (the answer was lost): update dns/example.ch/www CNAME" in result.text
-    assert "not started: delete dns/example.ch/app A" in result.text
+    assert "outcome unknown (the answer was lost): update dns/example.ch: www CNAME" in result.text
+    assert "not started: delete dns/example.ch: app A" in result.text
 
 
 async def test_a_successful_apply_names_its_apply_id_for_undo(app: McpApp) -> None:

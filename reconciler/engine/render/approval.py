@@ -42,7 +42,7 @@ class ApprovalBlock:
     @property
     def header(self) -> str:
         label = f"[{', '.join(self.labels)}] " if self.labels else ""
-        return f"{label}{_SYMBOL[self.change.action]} {_flat(self.change.address, 300)}"
+        return f"{label}{_SYMBOL[self.change.action]} {_flat(self.change.title, 300)}"
 
     def lines(self) -> list[str]:
         out = [f"{'!' if self.risky else ' '} {self.header}"]

@@ -150,7 +150,7 @@ def _head(plan: Plan) -> list[str]:
         items = []
         for change in risky:
             why = change.blocked or "; ".join(change.risky) or "deletes a live resource"
-            items.append(f"- **{change.action}** {md_code(change.address)} — {md_text(why)}")
+            items.append(f"- **{change.action}** {md_code(change.title)} — {md_text(why)}")
         head += [*_capped(items, "changes to look at"), ""]
     return head
 

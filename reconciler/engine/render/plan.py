@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.engine.model import Change, FieldChange, Plan
+from reconciler.engine.model import Change, FieldChange, Plan, scope_title
 from reconciler.engine.quoting import quote_value, reveal
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -50,7 +50,7 @@ def scope_groups(plan: Plan) -> list[tuple[str, str, list[Change]]]:
     groups: dict[tuple[str, str], list[Change]] = {}
     for change in plan.changes:
         groups.setdefault((change.kind, change.scope), []).append(change)
-    return [(f"{k}/{s}", files.get((k, s), ""), items) for (k, s), items in groups.items()]
+    return [(scope_title(k, s), files.get((k, s), ""), items) for (k, s), items in groups.items()]
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
