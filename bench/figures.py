@@ -220,7 +220,13 @@ def main() -> int:
 
     python = sys.executable
     work = Path(tempfile.mkdtemp(prefix="ikg-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOMANIAK")}
+    # Without PYTHONDONTWRITEBYTECODE: an installed package has its bytecode cached, so the warm-up runs
+    # write it and the timed runs do not compile modules.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("INFOMANIAK") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(
         INFOMANIAK_GITOPS_HOME=str(work / "home"),
         XDG_CACHE_HOME=str(work / "xdg"),

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from reconciler.api.paths import segment
 from reconciler.kinds.base import Key, LiveObject
 from reconciler.kinds.dns.names import name_from_api, name_to_api
-from reconciler.kinds.dns.records import SUPPORTED_TYPES, live_value, value_to_api
+from reconciler.kinds.dns.records import SUPPORTED_TYPES, TYPES, live_value, value_to_api
 from reconciler.kinds.dns.spec import (
     DEFAULT_TTL,
     READ_ONLY_TYPES,
@@ -53,6 +53,8 @@ def live_objects(rows: Iterable[Mapping[str, Any]], zone: str) -> list[LiveObjec
     Types the tool does not manage (SOA, DNSKEY, SMIMEA ...) are skipped, so they are never deleted.
     """
     groups: dict[tuple[str, str], list[LiveRecord]] = {}
+    # Values kept as the API gave them; every other value of a `reads_back` type needs no second reading.
+    raw: set[tuple[str, str]] = set()
     skipped: Counter[str] = Counter()
     for row in rows:
         rtype = str(row.get("type", "")).upper()
@@ -62,6 +64,7 @@ def live_objects(rows: Iterable[Mapping[str, Any]], zone: str) -> list[LiveObjec
         name = name_from_api(row.get("source"))
         value, why = live_value(rtype, row.get("target"))
         if why is not None:
+            raw.add((rtype, value))
             logger.warning(
                 "fetch dns %s: record %s (%s %s) is kept as the API gave it: %s",
                 zone,
@@ -93,7 +96,10 @@ def live_objects(rows: Iterable[Mapping[str, Any]], zone: str) -> list[LiveObjec
             )
         spec = record_set_from_live(rtype, records)
         unfit = unwritable(name, rtype, spec.values)
-        problems = [unfit] if unfit else set_problems(name, spec, types_at[name])
+        read_back = (
+            [value for value in spec.values if (rtype, value) not in raw] if TYPES[rtype].reads_back else ()
+        )
+        problems = [unfit] if unfit else set_problems(name, spec, types_at[name], read_back=read_back)
         objects.append(
             LiveObject(
                 key=(name, rtype),
@@ -117,10 +123,13 @@ def _ttl(raw: object) -> int:
 
 def record_set_from_live(rtype: str, records: Sequence[LiveRecord]) -> RecordSet:
     """The canonical set of some records; mixed TTLs are kept per value so the diff shows them."""
-    ttls = Counter(record.ttl for record in records)
-    # The most common TTL, then the highest: deterministic whatever order the API lists records in.
-    ttl = max(ttls, key=lambda candidate: (ttls[candidate], candidate))
-    per_value = {record.value: record.ttl for record in records} if len(ttls) > 1 else None
+    ttl = records[0].ttl
+    per_value = None
+    if any(record.ttl != ttl for record in records):
+        ttls = Counter(record.ttl for record in records)
+        # The most common TTL, then the highest: deterministic whatever order the API lists records in.
+        ttl = max(ttls, key=lambda candidate: (ttls[candidate], candidate))
+        per_value = {record.value: record.ttl for record in records}
     return RecordSet(
         type=rtype, ttl=ttl, values=[record.value for record in records], ttl_per_value=per_value
     )

@@ -16,6 +16,10 @@ APEX = "@"
 
 # Permissive on purpose: DNS allows any octet, the API stores underscores (_dmarc, _imap._tcp) and dashes.
 _LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+# A whole name of such labels (the common case, and every name the API gives back): one match instead of a
+# loop over labels. Only a name that fails it takes the label loop, which encodes IDNA and says what is wrong.
+_NAME = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*")
+_WILDCARD_NAME = re.compile(r"(?:\*|[a-z0-9_-]{1,63})(?:\.[a-z0-9_-]{1,63})*")
 
 
 def _ascii_label(label: str, name: str) -> str:
@@ -30,6 +34,12 @@ def _ascii_label(label: str, name: str) -> str:
 
 
 def _labels(name: str, *, wildcard: bool) -> str:
+    if len(name) <= 253 and (_WILDCARD_NAME if wildcard else _NAME).fullmatch(name):
+        return name
+    return _checked_labels(name, wildcard=wildcard)
+
+
+def _checked_labels(name: str, *, wildcard: bool) -> str:
     labels = [_ascii_label(label, name) for label in name.split(".")]
     for index, label in enumerate(labels):
         if wildcard and index == 0 and label == "*":

@@ -8,7 +8,7 @@ reduced to before diffing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Collection, Iterable, Mapping, MutableMapping
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
@@ -314,12 +314,18 @@ def _sorted_mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {key: mapping[key] for key in sorted(mapping, key=natural_key)}
 
 
-def set_problems(name: str, spec: RecordSet, types_at_name: Iterable[str]) -> list[str]:
-    """What the desired-file rules would refuse in a live record set; such a set is written lenient."""
+def set_problems(
+    name: str, spec: RecordSet, types_at_name: Iterable[str], *, read_back: Collection[str] = ()
+) -> list[str]:
+    """What the desired-file rules would refuse in a live record set; such a set is written lenient.
+
+    ``read_back`` holds values the caller knows read back as themselves (:attr:`TypeRule.reads_back`): they
+    are not read again.
+    """
     problems = [
         f"value {value!r}: {reason}"
         for value in spec.values
-        if (reason := raw_reason(spec.type, value)) is not None
+        if value not in read_back and (reason := raw_reason(spec.type, value)) is not None
     ]
     if not MIN_TTL <= spec.ttl <= MAX_TTL:
         problems.append(f"TTL {spec.ttl} is outside {MIN_TTL}-{MAX_TTL}")
