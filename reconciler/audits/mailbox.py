@@ -33,7 +33,7 @@ async def check(audit: AuditContext) -> list[Finding]:
                 Finding(
                     AUDIT,
                     Severity.HIGH,
-                    f"mail/{hosting['hosting']}",
+                    f"mail_settings/{hosting['hosting']}/spam_filter",
                     "the hosting's spam filter is off for every mailbox",
                     "turn the spam filter on in the mail hosting's preferences (Service Mail > Preferences)",
                 )

@@ -19,6 +19,7 @@ from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
     FORMATS,
+    TARGET_HELP,
     config_for,
     echo,
     echo_err,
@@ -233,7 +234,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="git revision of the desired state (default: origin's default branch if known, else the "
         "working tree)",
     )
-    drift.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]", help="narrow it")
+    drift.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]", help=TARGET_HELP)
     drift.set_defaults(func=cmd_drift)
 
     comment = sub.add_parser("comment", parents=[common], help="pull-request plan comments (used by CI)")

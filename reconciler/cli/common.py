@@ -19,6 +19,13 @@ FORMATS = ("json", "markdown", "text")
 """Output formats of plan and drift (the engine's renderers; a test keeps the two equal). Spelled out
 so that building the parser, and so ``--help``, imports no engine."""
 
+TARGET_HELP = (
+    "narrow to a kind (dns, teams) or to KIND/SCOPE as plan headers spell it (dns/example.ch, "
+    "mailbox_security/example.ch, 'share_links/Demo Drive'); repeatable. A file's folder is an alias of "
+    "the kinds filed there (mail/example.ch, account, 'drive/Demo Drive')"
+)
+"""The help of every ``--target`` (plan, apply, drift): the kind spelling first, folders as aliases."""
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2

@@ -19,6 +19,7 @@ from reconciler.cli.common import (
     EXIT_OK,
     EXIT_UNVERIFIED,
     FORMATS,
+    TARGET_HELP,
     color_enabled,
     config_for,
     echo,
@@ -341,7 +342,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     plan.add_argument("--out", metavar="FILE", help="also save the plan as JSON for `apply FILE`")
     plan.add_argument("--format", choices=FORMATS, default="text")
     plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
-    plan.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]", help="narrow the plan")
+    plan.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]", help=TARGET_HELP)
     plan.add_argument(
         "--ref",
         metavar="REF",
@@ -354,7 +355,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     apply.add_argument("--auto-approve", action="store_true", help="skip the interactive yes (CI)")
     apply.add_argument("--expect-plan-hash", metavar="HASH", help="apply only if the plan has this hash")
     apply.add_argument("--force", action="store_true", help="override safety thresholds (not protect rules)")
-    apply.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]")
+    apply.add_argument("--target", action="append", default=[], metavar="KIND[/SCOPE]", help=TARGET_HELP)
     apply.add_argument(
         "--allow-dirty",
         action="store_true",

@@ -147,7 +147,7 @@ class TagsKind(KeyedFileKind):
         if scope != SCOPE:
             raise PlanError(
                 f"tags have one scope, {SCOPE!r} (state/account/tags.yaml); got {scope!r}\n"
-                "  use the target tags or account/tags"
+                "  use the target tags"
             )
         account = await ctx.require_account_id()
         # get_all also copes with a paginated answer, should the API start paginating this list.

@@ -52,10 +52,17 @@ def _spec_size(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-KindArg = Annotated[str, Field(description="Resource kind, e.g. dns.", max_length=40)]
-ScopeArg = Annotated[str, Field(description="Scope of the kind, e.g. DNS zone example.ch.", max_length=253)]
+KindArg = Annotated[
+    str, Field(description="Resource kind, e.g. dns, mailbox_security, share_links.", max_length=40)
+]
+ScopeArg = Annotated[
+    str, Field(description="Scope as plan headers spell it: example.ch, Demo Drive, teams.", max_length=253)
+]
 ScopeOpt = Annotated[
-    str | None, Field(description="Scope, e.g. example.ch; omit to list scopes.", max_length=253)
+    str | None,
+    Field(
+        description="Scope as plan headers spell it, e.g. example.ch; omit to list scopes.", max_length=253
+    ),
 ]
 KeyArg = Annotated[
     str,
@@ -67,7 +74,8 @@ KeyArg = Annotated[
 TargetsArg = Annotated[
     list[Annotated[str, Field(max_length=MAX_ARGUMENT)]] | None,
     Field(
-        description="KIND or KIND/SCOPE filters, e.g. ['dns/example.ch']; omit for all.",
+        description="KIND or KIND/SCOPE as plan headers spell them, e.g. ['dns/example.ch', 'teams']; "
+        "omit for all.",
         max_length=MAX_TARGETS,
     ),
 ]

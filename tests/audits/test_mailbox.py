@@ -21,7 +21,7 @@ def test_wildcards_are_stars_and_public_provider_domains() -> None:
 async def test_dirty_mailboxes() -> None:
     report = await audit(dirty_state(), ["mailboxes"])
     assert brief(report) == [
-        ("high", "mailboxes", "mail/example.ch"),
+        ("high", "mailboxes", "mail_settings/example.ch/spam_filter"),
         ("medium", "mailboxes", "mailbox_security/example.ch/ceo@example.ch"),
         ("medium", "mailboxes", "mailbox_security/example.ch/sales@example.ch"),
         ("low", "mailboxes", "mailbox_security/example.ch/info@example.ch"),

@@ -81,10 +81,10 @@ async def test_argument_errors_name_the_argument_and_what_it_takes(server: Recon
     assert text.startswith(
         "Error executing tool ik_plan: invalid arguments\n  targets[0]: String should have at most"
     )
-    assert "(takes: KIND or KIND/SCOPE filters" in text and text.rstrip().split("\n")[-1].startswith(
-        "Next: call ik_plan"
-    )
-    assert "kind: Input should be a valid string (takes: Resource kind, e.g. dns.)" in text_of(wrong_type)
+    assert "(takes: KIND or KIND/SCOPE as plan headers spell them" in text
+    assert text.rstrip().split("\n")[-1].startswith("Next: call ik_plan")
+    takes = "(takes: Resource kind, e.g. dns, mailbox_security, share_links.)"
+    assert f"kind: Input should be a valid string {takes}" in text_of(wrong_type)
     assert "scope: Field required" in text_of(missing) and "key: Field required" in text_of(missing)
     for result in (too_long, wrong_type, missing):
         body = text_of(result)

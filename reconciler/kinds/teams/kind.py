@@ -86,7 +86,7 @@ class TeamsKind(KindBase):
         if scope != SCOPE:
             raise PlanError(
                 f"teams have one scope, {SCOPE!r} (state/account/teams.yaml); got {scope!r}\n"
-                f"  use the target teams or account/teams"
+                "  use the target teams"
             )
         account = await ctx.require_account_id()
         rows, teams = await team.fetch_teams(ctx, account)
