@@ -190,3 +190,22 @@ def test_targets_that_would_widen_or_name_no_file_are_refused(run_cli, dns_state
     assert "demo-shop.ch, example.ch" in typo.stderr
     audit = dns_state.parent / ".infomaniak-gitops" / "audit.jsonl"
     assert not audit.exists() or "apply_attempt" not in audit.read_text()
+
+
+def test_one_shot_verbs_collect_garbage_less_often_and_servers_keep_the_defaults(
+    monkeypatch, tmp_path: Path
+) -> None:
+    import gc
+
+    from reconciler.cli import RUN_GC_THRESHOLDS, main
+
+    default = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(gc, "set_threshold", lambda *values: seen.append(values))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INFOMANIAK_GITOPS_HOME", str(tmp_path / "home"))
+    assert main(["schema"]) == 0
+    assert seen == [RUN_GC_THRESHOLDS] and RUN_GC_THRESHOLDS[0] > default[0]
+    seen.clear()
+    assert main(["sandbox", "reset"]) == 0  # `sandbox serve` and `mcp` run for hours: defaults kept
+    assert seen == []
