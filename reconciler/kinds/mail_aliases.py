@@ -36,7 +36,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mail_file import MailAddressKind, mail_entries
+from reconciler.kinds.mail_file import MailAddressKind, mail_entries, missing_mailboxes
 from reconciler.kinds.mail_hosting import (
     file_domain,
     hosting_id,
@@ -216,17 +216,8 @@ class MailAliasesKind(MailAddressKind):
         domain = mail_domain(scope)
         rows = await mailboxes(ctx, await hosting_id(ctx, domain, layout=FILES))
         names = {str(row["mailbox_name"]).lower() for row in rows}
-        existing = {row_address(row, domain) for row in rows}
-        problems = []
+        problems = missing_mailboxes(desired, rows, domain=domain, scope=scope)
         for obj in desired:
-            if obj.key[0] not in existing:
-                problems.append(
-                    (
-                        obj,
-                        f"mailbox {obj.key[0]} does not exist in the mail hosting {scope}; create it in the "
-                        "Infomaniak manager, or remove the entry",
-                    )
-                )
             for alias in normalize(obj.spec)["aliases"]:
                 if alias in names:
                     problems.append(

@@ -7,16 +7,13 @@ differ (docs/format-mail.md). It stays apart from ``mail_hosting`` because ``mai
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from reconciler.kinds.base import DocumentSource, RunContext, SpecModel
-from reconciler.kinds.mail_hosting import MAIL_DIRECTORY, discover_domains
-from reconciler.kinds.mailbox_security.spec import mailbox_address
+from reconciler.kinds.base import DesiredObject, DocumentSource, RunContext, SpecModel
+from reconciler.kinds.mail_hosting import MAIL_DIRECTORY, discover_domains, row_address
+from reconciler.kinds.mailbox_security.spec import ADDRESS_PATTERN, mailbox_address
 from reconciler.kinds.mapping_file import KeyedFileKind, entries
-
-ADDRESS_PATTERN = r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+"
-"""``propertyNames`` of an address-keyed mail file."""
 
 M = TypeVar("M", bound=SpecModel)
 
@@ -56,6 +53,22 @@ def mail_entries(
         spec = source.validate(model, item.value, path)
         if isinstance(spec, model):
             yield address, path, spec
+
+
+def missing_mailboxes(
+    desired: Sequence[DesiredObject], rows: Iterable[dict[str, Any]], *, domain: str, scope: str
+) -> list[tuple[DesiredObject, str]]:
+    """The entries whose mailbox is not among ``rows`` (the hosting's), each with the ``check`` message."""
+    existing = {row_address(row, domain) for row in rows}
+    return [
+        (
+            obj,
+            f"mailbox {obj.key[0]} does not exist in the mail hosting {scope}; create it in the "
+            "Infomaniak manager, or remove the entry",
+        )
+        for obj in desired
+        if obj.key[0] not in existing
+    ]
 
 
 class MailAddressKind(KeyedFileKind):

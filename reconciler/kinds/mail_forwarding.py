@@ -37,7 +37,7 @@ from reconciler.kinds.base import (
     RunContext,
     SpecModel,
 )
-from reconciler.kinds.mail_file import MailAddressKind, mail_entries
+from reconciler.kinds.mail_file import MailAddressKind, mail_entries, missing_mailboxes
 from reconciler.kinds.mail_hosting import (
     file_domain,
     hosting_id,
@@ -235,16 +235,7 @@ class MailForwardingKind(MailAddressKind):
         """A mailbox in the file must exist: this kind never creates one."""
         domain = mail_domain(scope)
         rows = await mailboxes(ctx, await hosting_id(ctx, domain, layout=FILES))
-        existing = {row_address(row, domain) for row in rows}
-        return [
-            (
-                obj,
-                f"mailbox {obj.key[0]} does not exist in the mail hosting {scope}; create it in the "
-                "Infomaniak manager, or remove the entry",
-            )
-            for obj in desired
-            if obj.key[0] not in existing
-        ]
+        return missing_mailboxes(desired, rows, domain=domain, scope=scope)
 
     async def create(self, ctx: RunContext, scope: str, desired: DesiredObject) -> None:
         hosting = await hosting_id(ctx, mail_domain(scope), layout=FILES)

@@ -14,7 +14,6 @@ from reconciler.kinds.base import (
     DocumentSource,
     FileLayout,
     Key,
-    KindBase,
     LiveObject,
     RunContext,
     SpecModel,
@@ -23,19 +22,17 @@ from reconciler.kinds.live import checked_name, join_notes, split_noted, with_no
 from reconciler.kinds.mail_hosting import mail_domain
 from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, read_mailbox, to_api
 from reconciler.kinds.mailbox_security.spec import (
+    ADDRESS_PATTERN,
     API_FIELDS,
     KIND_NAME,
     MailboxSecurity,
-    file_schema,
-    key,
+    address_key,
     mailbox_address,
     normalize,
     parse_file,
-    remove_mailbox,
     render_entry,
-    upsert_mailbox,
 )
-from reconciler.kinds.mapping_file import FilePerScope, shown
+from reconciler.kinds.mapping_file import FilePerScope, KeyedFileKind, shown
 
 SENSITIVE: frozenset[str] = frozenset()
 """No secrets: sender lists and spam settings are plain configuration."""
@@ -52,7 +49,7 @@ FILES = FilePerScope(
 )
 
 
-class MailboxSecurityKind(KindBase):
+class MailboxSecurityKind(KeyedFileKind):
     """Sender lists and spam handling of the mailboxes of Infomaniak mail hostings."""
 
     name: ClassVar[str] = KIND_NAME
@@ -61,27 +58,28 @@ class MailboxSecurityKind(KindBase):
     apply_order: ClassVar[int] = 40
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
     files: ClassVar[FileLayout] = FILES
+    schema_title: ClassVar[str] = "Mailbox security file (state/mail/<domain>.yaml)"
+    schema_description: ClassVar[str] = (
+        "Full mailbox addresses of the mail hosting mapped to their sender lists and spam handling. "
+        "Mailboxes absent from the file are left alone. See docs/format-mail.md."
+    )
+    key_schema: ClassVar[dict[str, Any]] = {"pattern": ADDRESS_PATTERN}
+    not_a_mapping: ClassVar[str] = "the mail file is not a mapping of mailbox addresses to settings"
+    not_an_entry: ClassVar[str] = (
+        "a mailbox_security entry is a mapping of settings (see docs/format-mail.md)"
+    )
 
-    # -- files (scope_files, path_for: KindBase) ------------------------------------------------------------
+    # -- files (scope_files, path_for: KindBase; file_schema, parse_key, edits: KeyedFileKind) -------------
     def parse(self, document: Any, source: DocumentSource) -> list[DesiredObject]:
         return parse_file(document, source, domain=mail_domain(Path(source.file).stem))
 
-    def file_schema(self) -> dict[str, Any]:
-        return file_schema()
+    def entry_key(self, raw: Any) -> str:
+        return address_key(raw)
 
     def render(self, objects: Iterable[DesiredObject | LiveObject], scope: str) -> Any:
         kept, left_out = split_noted(objects, self.format_key)
         document = {obj.key[0]: render_entry(obj.spec) for obj in sorted(kept, key=lambda obj: obj.key)}
         return with_notes(document, left_out)
-
-    def parse_key(self, text: str) -> Key:
-        return key(text)
-
-    def upsert_entry(self, document: Any, key: Key, entry: Any) -> Any:
-        return upsert_mailbox(document, key, entry)
-
-    def remove_entry(self, document: Any, key: Key) -> bool:
-        return remove_mailbox(document, key)
 
     # -- comparison ------------------------------------------------------------------------------------
     def normalize(self, spec: SpecModel, scope: str) -> dict[str, Any]:

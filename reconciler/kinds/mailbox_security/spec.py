@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from reconciler.kinds.base import DesiredObject, DocumentSource, Key, SpecModel
-from reconciler.kinds.mapping_file import drop_entry, entries, mapping_schema, put_entry
+from reconciler.kinds.mapping_file import entries
 
 KIND_NAME = "mailbox_security"
 
@@ -22,6 +22,8 @@ DEFAULT_SOCIAL_FOLDER = "Social"
 # catches what cannot be an address or a domain at all (spaces, two '@', no dot in the domain).
 _SENDER = re.compile(r"(?:[^@\s]+@)?[^@\s.]+(?:\.[^@\s.]+)+")
 _ADDRESS = re.compile(r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+")
+ADDRESS_PATTERN = _ADDRESS.pattern
+"""What a mailbox address looks like (``propertyNames`` of the address-keyed mail files)."""
 
 # Fields every full mailbox object carries; a list row without them is completed by a per-mailbox GET.
 API_FIELDS = ("authorized_senders", "blocked_senders", "has_move_spam", "has_mail_filtering")
@@ -35,7 +37,7 @@ def mailbox_address(text: str) -> str:
     return address
 
 
-def _address_key(raw: Any) -> str:
+def address_key(raw: Any) -> str:
     """A file key as a mailbox key (YAML may have read it as a number or a boolean)."""
     return mailbox_address(str(raw))
 
@@ -149,7 +151,7 @@ def parse_file(document: Any, source: DocumentSource, *, domain: str) -> list[De
     for item in entries(
         document,
         source,
-        _address_key,
+        address_key,
         not_a_mapping="a mail file maps mailbox addresses to their settings",
         document_rule="mail-document",
         key_rule="mail-address",
@@ -210,31 +212,3 @@ def render_entry(spec: SpecModel) -> dict[str, Any]:
         "move_spam": canonical["move_spam"],
         "smart_filtering": canonical["smart_filtering"],
     }
-
-
-def upsert_mailbox(document: Any, key: Key, entry: Any) -> Any:
-    """Put ``entry`` under the mailbox ``key`` in a round-trip document, in place."""
-    return put_entry(
-        document,
-        key[0],
-        entry,
-        _address_key,
-        not_a_mapping="the mail file is not a mapping of mailbox addresses to settings",
-        not_an_entry="a mailbox_security entry is a mapping of settings (see docs/format-mail.md)",
-    )
-
-
-def remove_mailbox(document: Any, key: Key) -> bool:
-    """Remove the mailbox ``key`` from a round-trip document in place; False when it was not there."""
-    return drop_entry(document, key[0], _address_key)
-
-
-def file_schema() -> dict[str, Any]:
-    """JSON Schema of a whole mail file."""
-    return mapping_schema(
-        MailboxSecurity,
-        title="Mailbox security file (state/mail/<domain>.yaml)",
-        description="Full mailbox addresses of the mail hosting mapped to their sender lists and spam "
-        "handling. Mailboxes absent from the file are left alone. See docs/format-mail.md.",
-        property_names={"pattern": _ADDRESS.pattern},
-    )
