@@ -49,3 +49,17 @@ def test_parser_choices_are_the_engines() -> None:
     assert list(inventory.AUDIT_FORMATS) == sorted(AUDIT_RENDERERS)
     assert list(inventory.SEVERITIES) == [s.value for s in Severity]
     assert list(inventory.AUDIT_NAMES) == [a.name for a in AUDITS]
+
+
+def test_the_api_client_does_not_load_httpx_s_command_line_client() -> None:
+    probe = (
+        "import json, sys, reconciler.api, httpx; "
+        "loaded = sorted(name for name, module in sys.modules.items() if module is not None); "
+        "print(json.dumps([loaded, httpx.main.__module__]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded, main_module = json.loads(result.stdout)
+    assert "httpx" in loaded and main_module == "httpx"  # httpx's own stub, not its click-based CLI
+    assert not [name for name in ("httpx._main", "click", "rich", "pygments") if name in loaded]
