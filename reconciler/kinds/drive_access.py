@@ -35,6 +35,7 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.drive_permissions.api import drive_user_rows
+from reconciler.kinds.mailbox_security.spec import ADDRESS_PATTERN
 from reconciler.kinds.mapping_file import (
     FilePerScope,
     KeyedFileKind,
@@ -51,7 +52,7 @@ FILES = FilePerScope(
     rule="drive-duplicate-file",
 )
 
-_EMAIL = re.compile(r"[^@\s/]+@[^@\s.]+(?:\.[^@\s.]+)+")
+_EMAIL = re.compile(ADDRESS_PATTERN)
 Role = Literal["admin", "user", "external"]
 
 
