@@ -132,8 +132,9 @@ def approval_howto(app: McpApp, channel: Channel, item: Registration) -> str:
     if channel is Channel.PAGE and item.page_token is not None:
         url = f"{app.page_url}/approve/{item.page_token}"
         return (
-            f"Ask the user to open {url} , review the plan and click Approve (one-time link, 30 minutes). "
-            f"Then call ik_apply with plan_hash={plan_hash}."
+            f"Ask the user to open {url} , review the plan and click Approve (one-time link, 30 minutes; "
+            "it works only while this server process runs, so a client that starts the server per call "
+            f"loses it). Then call ik_apply with plan_hash={plan_hash}."
         )
     if channel is Channel.TOKEN and item.approval_token is not None:
         return (

@@ -2,14 +2,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+SERVED_TOKEN = "tk-" + "Zq81vXp0Lm4RtY7uWc2NbHs9KdFg3Je6" * 2
+"""The token `server` accepts: the CLI runs in real mode (no --sandbox) against it."""
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -48,3 +53,40 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """`sandbox serve` on 127.0.0.1 (the demo account) as a real API; its URL. Stopped after the test."""
+    port = _free_port()
+    home = tmp_path / "server-home"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env(INFOMANIAK_API_TOKEN=SERVED_TOKEN, INFOMANIAK_GITOPS_HOME=str(home)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{url}/1/accounts", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("sandbox serve did not start")
+        yield url
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+        assert SERVED_TOKEN not in output

@@ -2,55 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-import pytest
-
+from tests.cli.conftest import SERVED_TOKEN as TOKEN
 from tests.cli.conftest import clean_env
-
-TOKEN = "tk-" + "Zq81vXp0Lm4RtY7uWc2NbHs9KdFg3Je6" * 2
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    home = tmp_path / "server-home"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean_env(INFOMANIAK_API_TOKEN=TOKEN, INFOMANIAK_GITOPS_HOME=str(home)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{url}/1/accounts", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("sandbox serve did not start")
-        yield url
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=10)
-        assert TOKEN not in output
 
 
 def test_token_never_appears_in_output_logs_or_audit(

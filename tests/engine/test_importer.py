@@ -44,6 +44,8 @@ async def test_a_typo_lists_the_scopes_that_exist_and_writes_nothing(tmp_path: P
     message = str(caught.value)
     assert "no scope 'exmaple.ch' in the live account" in message
     assert "demo-shop.ch, example.ch" in message
+    # Before: it blamed state/dns/exmaple.ch.yaml, a file that does not exist.
+    assert ".yaml" not in message
     assert not (tmp_path / "state").exists()
 
 

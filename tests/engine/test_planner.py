@@ -12,6 +12,7 @@ import pytest
 from reconciler.engine import Session, apply_plan, make_plan, parse_targets, render_markdown
 from reconciler.engine.applier import HUMAN_APPROVALS
 from reconciler.engine.planner import Target
+from reconciler.engine.render.plan import scope_groups
 from reconciler.errors import ApprovalError, SettingsError
 from tests.engine.fakes import FakeKind
 
@@ -25,6 +26,23 @@ def test_targets_name_a_kind_and_the_scope_as_its_files_spell_it() -> None:
     assert {t.kind for t in drive} >= {"share_links", "drive_access"} and {t.scope for t in drive} == {
         "Demo Drive"
     }
+
+
+@pytest.mark.anyio
+async def test_every_plan_header_is_the_target_of_its_scope(demo_settings) -> None:
+    """One spelling: what a plan's header says (``share_links/Demo Drive``, ``teams/teams``) is a target that
+    selects that scope and nothing else, and change labels start with the same words."""
+    async with Session(demo_settings) as session:
+        plan = await make_plan(session)
+    groups = scope_groups(plan)
+    assert {title for title, _, _ in groups} >= {
+        "share_links/Demo Drive",
+        "mailbox_security/example.ch",
+        "teams/teams",
+    }
+    for title, _, changes in groups:
+        assert parse_targets([title]) == [Target(changes[0].kind, changes[0].scope)], title
+        assert all(change.label == f"{change.action} {title}: {change.display_key}" for change in changes)
 
 
 @pytest.mark.parametrize("target", ["dns/example.ch?x=1", "dns/example.ch#x", "mail/a%2fb", "dns/a\x00b"])

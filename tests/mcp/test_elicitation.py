@@ -99,6 +99,8 @@ async def test_without_elicitation_the_page_is_the_fallback(
         item = app.store.get(h)
         assert item is not None and item.page_token is not None
         assert f"{FAKE_PAGE}/approve/{item.page_token}" in planned.structured_content["approval"]
+        # The link dies with the server: a client that starts one per call must know before the user clicks.
+        assert "only while this server process runs" in planned.structured_content["approval"]
         app.store.decide(item.page_token, item.csrf_token, approve=True)  # the human's click
         applied = await c.call_tool(ToolName.APPLY.value, {"plan_hash": h})
         replay = await c.call_tool(ToolName.APPLY.value, {"plan_hash": h})
