@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 from dataclasses import replace
 from pathlib import Path
@@ -29,10 +30,17 @@ def cmd_init(args: argparse.Namespace) -> int:
         echo(f"initialised a git repository in {root}")
     for name, outcome in report.files:
         echo(f"{outcome:>11}  {name}")
-    if account is None:
+    written_account = _account_in(root / "state" / "infomaniak.yaml")
+    if written_account is None and account is None:
         echo_err(
             "note: the account id is not set in state/infomaniak.yaml (no token, the token was refused, or "
             "it sees several accounts); set `account:` before the first plan"
+        )
+    elif written_account is None:
+        # A kept file from an earlier run that could not see the account (no token then).
+        echo_err(
+            f"note: state/infomaniak.yaml (kept) sets no account id; the token sees account {account}: "
+            f"add `account: {account}` to it"
         )
     if report.repo_root is not None and report.repo_root != root:
         echo_err(
@@ -65,6 +73,15 @@ def cmd_init(args: argparse.Namespace) -> int:
         + json.dumps(snippet, indent=2, ensure_ascii=False)
     )
     return EXIT_OK
+
+
+def _account_in(config: Path) -> str | None:
+    """The ``account:`` a config file sets, read as text (the file may be the user's, mid-edit)."""
+    try:
+        found = re.search(r"^account:[ \t]*([^\s#]+)", config.read_text(encoding="utf-8"), re.MULTILINE)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found.group(1) if found else None
 
 
 def _account_id(text: str) -> int:

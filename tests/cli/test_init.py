@@ -60,6 +60,14 @@ def test_init_twice_keeps_everything(tmp_path: Path) -> None:
     assert outcomes and set(outcomes) == {"kept"}
     assert "account: 99" in (tmp_path / "state" / "infomaniak.yaml").read_text()
     assert "initialised" not in again.stdout
+    assert "account id is not set" not in again.stderr  # the kept file sets it
+
+
+def test_init_again_with_a_token_names_the_account_the_kept_file_lacks(tmp_path: Path) -> None:
+    assert "account id is not set" in _cli(tmp_path, "init").stderr  # no token: unknown
+    again = _cli(tmp_path, "--sandbox", "init")
+    assert again.returncode == 0, again.stderr
+    assert "sets no account id; the token sees account 123456: add `account: 123456`" in again.stderr
 
 
 def test_init_without_token_says_the_account_is_unset(tmp_path: Path) -> None:
