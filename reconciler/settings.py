@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,20 @@ class Settings:
                 f"with the scopes {REQUIRED_SCOPES} (only those of the kinds you manage are used)\n"
                 "  or try everything without an account: add --sandbox"
             )
+        if _PLACEHOLDER.fullmatch(self.token.strip()):
+            # `.mcp.json` says "${INFOMANIAK_API_TOKEN}"; Claude Code expands it, some clients (the MCP
+            # Inspector) pass it on as written. Not echoed: the fronts mask the token's value anyway.
+            raise SettingsError(
+                f"{TOKEN_ENV} is an unexpanded placeholder (a $VARIABLE reference), not a token: the client "
+                "that started this server does not expand variables in .mcp.json\n"
+                f"  pass the token itself in the server's environment (MCP Inspector: "
+                f'-e {TOKEN_ENV}="${TOKEN_ENV}")'
+            )
         return self.token
+
+
+# A shell-style variable reference such as ${INFOMANIAK_API_TOKEN} or $INFOMANIAK_API_TOKEN.
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _truthy(value: str | None) -> bool:

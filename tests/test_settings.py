@@ -83,3 +83,19 @@ def test_user_info_in_the_url_is_refused_without_echoing_it(tmp_path: Path, url:
     assert "INFOMANIAK_API_TOKEN" in message and "user name or password" in message
     assert "pw" not in message and "user" not in message.replace("user name", "")
     assert "127.0.0.1@" not in message
+
+
+@pytest.mark.parametrize("placeholder", ["${INFOMANIAK_API_TOKEN}", "$INFOMANIAK_API_TOKEN", " ${TOKEN} "])
+def test_an_unexpanded_mcp_json_placeholder_is_named_as_such(tmp_path: Path, placeholder: str) -> None:
+    # The MCP Inspector passes .mcp.json's "${INFOMANIAK_API_TOKEN}" on as written (before: an API 401).
+    settings = load_settings(env={"INFOMANIAK_API_TOKEN": placeholder}, cwd=tmp_path)
+    with pytest.raises(SettingsError) as caught:
+        settings.require_token()
+    message = str(caught.value)
+    assert "is an unexpanded placeholder (a $VARIABLE reference), not a token" in message
+    assert '-e INFOMANIAK_API_TOKEN="$INFOMANIAK_API_TOKEN"' in message
+
+
+def test_a_token_with_a_dollar_inside_is_a_token(tmp_path: Path) -> None:
+    settings = load_settings(env={"INFOMANIAK_API_TOKEN": "abc$def"}, cwd=tmp_path)
+    assert settings.require_token() == "abc$def"
