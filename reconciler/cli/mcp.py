@@ -14,16 +14,21 @@ from reconciler.settings import MCP_HTTP_PORT as DEFAULT_HTTP_PORT
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise SettingsError(f"--port {args.port} is not a TCP port (0 picks a free one)")
+    page = not args.no_approval_page
+    if not args.http and not args.no_fast_start:
+        from reconciler.mcp.front import run_stdio
+
+        return run_stdio(settings_for(args), read_only=args.read_only, approval=args.approval, page=page)
+
     import anyio
 
     from reconciler.mcp import McpApp
     from reconciler.mcp.transport import serve_http, serve_stdio
 
-    if not 0 <= args.port <= 65535:
-        raise SettingsError(f"--port {args.port} is not a TCP port (0 picks a free one)")
     app = McpApp(settings_for(args), read_only=args.read_only, approval=args.approval)
     app.mode()  # a bad approval mode or account file fails here, not at the first tool call
-    page = not args.no_approval_page
     if args.http:
         ready = partial(_announce, read_only=args.read_only)
         anyio.run(partial(serve_http, app, port=args.port, page=page, ready=ready))
@@ -63,5 +68,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     mcp.add_argument(
         "--no-approval-page", action="store_true", help="do not serve the local approval page (127.0.0.1)"
+    )
+    mcp.add_argument(
+        "--no-fast-start",
+        action="store_true",
+        help="stdio: let the MCP SDK answer even the first requests (slower start; for comparisons)",
     )
     mcp.set_defaults(func=cmd_mcp)

@@ -1,11 +1,40 @@
-"""MCP front: a thin server over the engine (tools, approval modes, transports). See docs/mcp.md."""
+"""MCP front: a thin server over the engine (tools, approval modes, transports). See docs/mcp.md.
+
+The names below are imported on first use: ``reconciler.mcp.front`` answers a stdio client's first requests
+before the MCP SDK, pydantic and the engine are loaded, and importing it runs this file.
+"""
 
 from __future__ import annotations
 
-from reconciler.mcp.app import McpApp
-from reconciler.mcp.approval import ApprovalMode, ApprovalStore, Channel
-from reconciler.mcp.names import ToolName
-from reconciler.mcp.server import ReconcilerServer, build_server
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reconciler.mcp.app import McpApp
+    from reconciler.mcp.approval import ApprovalStore, Channel
+    from reconciler.mcp.modes import ApprovalMode
+    from reconciler.mcp.names import ToolName
+    from reconciler.mcp.server import ReconcilerServer, build_server
+
+_HOMES = {
+    "ApprovalMode": "reconciler.mcp.modes",
+    "ApprovalStore": "reconciler.mcp.approval",
+    "Channel": "reconciler.mcp.approval",
+    "McpApp": "reconciler.mcp.app",
+    "ReconcilerServer": "reconciler.mcp.server",
+    "ToolName": "reconciler.mcp.names",
+    "build_server": "reconciler.mcp.server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'reconciler.mcp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ApprovalMode",

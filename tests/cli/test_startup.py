@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from reconciler.cli import inventory
 from reconciler.cli.common import FORMATS
@@ -63,3 +65,49 @@ def test_the_api_client_does_not_load_httpx_s_command_line_client() -> None:
     loaded, main_module = json.loads(result.stdout)
     assert "httpx" in loaded and main_module == "httpx"  # httpx's own stub, not its click-based CLI
     assert not [name for name in ("httpx._main", "click", "rich", "pygments") if name in loaded]
+
+
+# The SDK server is held back (its loader waits), so every answer comes from the front; at end of input the
+# front ends the process, and the probe lists what was imported by then.
+_FRONT_PROBE = """
+import json, os, sys, threading
+import reconciler.mcp.front as front
+
+front._load = lambda *args, **kwargs: threading.Event().wait()
+
+def done():
+    print(json.dumps(sorted(sys.modules)), file=sys.stderr, flush=True)
+    os._exit(0)
+
+front._exit_quietly = done
+from reconciler.cli import main
+main(["--sandbox", "mcp"])
+"""
+
+
+def test_the_mcp_stdio_front_answers_tools_list_without_heavy_imports(tmp_path: Path) -> None:
+    params = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    }
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", _FRONT_PROBE],
+        input="".join(json.dumps(m) + "\n" for m in messages),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "INFOMANIAK_GITOPS_HOME": str(tmp_path / "work")},
+        check=True,
+    )
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["id"] for a in answers] == [1, 2]
+    assert len(answers[1]["result"]["tools"]) > 10
+    loaded = set(json.loads(result.stderr.strip().splitlines()[-1]))
+    assert not [name for name in (*HEAVY, "mcp_types", "anyio") if name in loaded]
