@@ -176,8 +176,15 @@ def scaffold_repository(
         except git.InvalidGitRepositoryError:
             repo = git.Repo.init(root, initial_branch="main")
             report.git_initialised = True
-        report.repo_root = Path(repo.working_tree_dir or root).resolve()
+        top = Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None
         repo.close()
+        # A bare repository, or a folder inside a .git directory, has no work tree to hold the files.
+        if top is None or top not in (root, *root.parents) or ".git" in root.relative_to(top).parts:
+            raise SettingsError(
+                f"init: {root} is inside a git directory without a work tree (a bare repository or .git)\n"
+                "  clone it (git clone PATH DIR) and run init in the clone, or name another directory"
+            )
+        report.repo_root = top
         write = _Writer(report, force=force)
         write.ignore_line(".gitignore", f"{WORK_DIR_NAME}/")
         write.text(f"{STATE_DIR_NAME}/{CONFIG_FILE}", config_text(account))

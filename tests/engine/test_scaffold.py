@@ -255,3 +255,14 @@ def test_commit_all_with_paths_leaves_the_users_other_changes_alone(tmp_path: Pa
     assert committed == {".mcp.json", "state/infomaniak.yaml"}
     assert ".env" in repo.untracked_files
     assert commit_all(tmp_path, "again", paths=[".mcp.json"], new_only=["state/infomaniak.yaml"]) is None
+
+
+@pytest.mark.parametrize("where", ["bare", "repo/.git/hooks/cfg"])
+def test_a_git_directory_without_a_work_tree_is_refused_before_any_file(tmp_path: Path, where: str) -> None:
+    git.Repo.init(tmp_path / "bare", bare=True).close()
+    git.Repo.init(tmp_path / "repo").close()
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(SettingsError, match=r"inside a git directory without a work tree.*\n.*git clone"):
+        scaffold_repository(tmp_path / where, account=None, sandbox=True, command="x")
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert [p for p in after if p not in before] in ([], [Path(where)])  # at most the empty folder named
