@@ -182,5 +182,8 @@ def parse_page_size(raw: str | None) -> int:
     """``INFOMANIAK_PAGE_SIZE``: items asked per list request."""
     size = _number(PAGE_SIZE_ENV, raw, DEFAULT_PAGE_SIZE, "a number of items per page")
     if size < 1 or size != int(size):
-        raise SettingsError(f"{PAGE_SIZE_ENV}={raw!r} must be a whole number of items, at least 1")
+        raise SettingsError(
+            f"{PAGE_SIZE_ENV}={raw!r} must be a whole number of items, at least 1\n"
+            f"  unset it to use the default ({DEFAULT_PAGE_SIZE})"
+        )
     return int(size)

@@ -99,3 +99,13 @@ def test_an_unexpanded_mcp_json_placeholder_is_named_as_such(tmp_path: Path, pla
 def test_a_token_with_a_dollar_inside_is_a_token(tmp_path: Path) -> None:
     settings = load_settings(env={"INFOMANIAK_API_TOKEN": "abc$def"}, cwd=tmp_path)
     assert settings.require_token() == "abc$def"
+
+
+@pytest.mark.parametrize("value", ["0", "2.5"])
+def test_a_page_size_below_one_or_fractional_says_how_to_get_the_default(tmp_path: Path, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env={"INFOMANIAK_PAGE_SIZE": value}, cwd=tmp_path)
+    assert str(caught.value) == (
+        f"INFOMANIAK_PAGE_SIZE={value!r} must be a whole number of items, at least 1\n"
+        "  unset it to use the default (1000)"
+    )
