@@ -123,7 +123,7 @@ def load_settings(
     state_path = Path(chosen_state)
     if not state_path.is_absolute():
         state_path = base / state_path
-    work = Path(environ.get(WORK_DIR_ENV) or base / WORK_DIR_NAME)
+    work = _not_a_file(WORK_DIR_ENV, Path(environ.get(WORK_DIR_ENV) or base / WORK_DIR_NAME))
     rate = parse_rate(environ.get(RATE_ENV))
     budget = parse_budget(environ.get(BUDGET_ENV))
     page_size = parse_page_size(environ.get(PAGE_SIZE_ENV))
@@ -150,6 +150,19 @@ def load_settings(
         lock_dir=Path(environ[LOCK_DIR_ENV]) if environ.get(LOCK_DIR_ENV) else None,
         policy_base=(environ.get(POLICY_BASE_ENV) or "").strip() or "HEAD",
     )
+
+
+def _not_a_file(name: str, folder: Path) -> Path:
+    """``folder`` unless it, or the nearest part of it that exists, is a file (a traceback at first write)."""
+    for part in (folder, *folder.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise SettingsError(
+                    f"{name}={str(folder)!r}: {part} is a file, not a folder\n"
+                    f"  point {name} at a folder, or unset it (default: ./{WORK_DIR_NAME})"
+                )
+            break
+    return folder
 
 
 def _number(name: str, raw: str | None, default: float, meaning: str) -> float:

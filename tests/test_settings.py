@@ -109,3 +109,16 @@ def test_a_page_size_below_one_or_fractional_says_how_to_get_the_default(tmp_pat
         f"INFOMANIAK_PAGE_SIZE={value!r} must be a whole number of items, at least 1\n"
         "  unset it to use the default (1000)"
     )
+
+
+@pytest.mark.parametrize("inside", ["", "sub"])
+def test_a_work_directory_that_is_a_file_is_a_settings_error(tmp_path: Path, inside: str) -> None:
+    # Before: a FileExistsError / NotADirectoryError traceback at the first write (sandbox, audit log).
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    home = tmp_path / "afile" / inside if inside else tmp_path / "afile"
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env={"INFOMANIAK_GITOPS_HOME": str(home)}, cwd=tmp_path)
+    assert str(caught.value) == (
+        f"INFOMANIAK_GITOPS_HOME={str(home)!r}: {tmp_path / 'afile'} is a file, not a folder\n"
+        "  point INFOMANIAK_GITOPS_HOME at a folder, or unset it (default: ./.infomaniak-gitops)"
+    )
