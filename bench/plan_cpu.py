@@ -35,7 +35,12 @@ def prepare(work: Path, account: str, env: dict[str, str], cli: list[str]) -> Pa
         return state_file
     subprocess.run([*cli, "sandbox", "reset", "--account", account], cwd=work, env=env, check=True)
     if account == "demo":
-        shutil.copytree(REPO / "state", work / "state")
+        shutil.copytree(REPO / "state", work / "state", dirs_exist_ok=True)
+        if not state_file.exists():  # resetting to the demo removes the file: the next run starts afresh
+            from reconciler.sandbox.state import SandboxState
+
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            SandboxState.demo().save(state_file)
         return state_file
     server = Server(state_file, work, env)
     try:
