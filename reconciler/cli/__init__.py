@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    thresholds = gc.get_threshold()
     if args.command not in SERVER_VERBS:
         gc.set_threshold(*RUN_GC_THRESHOLDS)
     try:
@@ -78,3 +79,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         echo_err("interrupted")
         return EXIT_ERROR
+    finally:
+        if args.command not in SERVER_VERBS:
+            gc.set_threshold(*thresholds)  # a caller in the same process (a test, a script) gets its own back

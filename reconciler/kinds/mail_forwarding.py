@@ -11,8 +11,9 @@
 A mailbox absent from the file does not forward: removing its entry stops its forwarding. A mailbox in
 the file that does not exist live stops the plan (``check``).
 
-Live side (``mail.json``): the mailbox list (shared with mail_aliases, one call per hosting) says which
-mailboxes forward (``has_redirection``); only those are read with ``GET …/forwarding_addresses``. Creates
+Live side (``mail.json``): the mailbox list (shared with mail_aliases and mailbox_security, one call per
+hosting) says which mailboxes forward (``has_redirection``); only those are read with
+``GET …/forwarding_addresses``, concurrently (the API has no hosting-wide read of forwardings). Creates
 and updates are one ``PUT …/forwarding_addresses`` with the whole list and both flags; a delete is
 ``DELETE …/forwarding_addresses`` (every address at once).
 """
@@ -27,6 +28,7 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from reconciler.api.paths import segment
+from reconciler.api.tasks import gather_all
 from reconciler.kinds.base import (
     Action,
     DesiredObject,
@@ -218,14 +220,17 @@ class MailForwardingKind(MailAddressKind):
     async def fetch(self, ctx: RunContext, scope: str) -> list[LiveObject]:
         domain = mail_domain(scope)
         hosting = await hosting_id(ctx, domain, layout=FILES)
+        # The API has no list of a hosting's forwardings (docs/api-fidelity.md): one read per forwarding
+        # mailbox, all at once, each waiting for its turn in the client's rate limit.
+        forwarding = [row for row in await mailboxes(ctx, hosting) if row.get("has_redirection")]
+        answers = await gather_all(
+            ctx.client.get(_forwarding_path(hosting, str(row["mailbox_name"]))) for row in forwarding
+        )
         objects = []
-        for row in await mailboxes(ctx, hosting):
-            if not row.get("has_redirection"):
-                continue
-            name = str(row["mailbox_name"])
-            spec = from_api(await ctx.client.get(_forwarding_path(hosting, name)))
+        for row, answer in zip(forwarding, answers, strict=True):
+            spec = from_api(answer)
             if spec is not None:
-                native = {"hosting_id": hosting, "mailbox_name": name}
+                native = {"hosting_id": hosting, "mailbox_name": str(row["mailbox_name"])}
                 objects.append(LiveObject(key=(row_address(row, domain),), spec=spec, native=native))
         return objects
 

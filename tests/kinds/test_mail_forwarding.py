@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
 import jsonschema
 import pytest
 
@@ -125,6 +126,29 @@ async def test_fetch_reads_only_the_mailboxes_that_forward(sandbox):
         ("GET", f"{MAILBOXES}/noreply/forwarding_addresses"),
         ("GET", f"{MAILBOXES}/sales/forwarding_addresses"),
     ]
+
+
+async def test_forwardings_are_read_concurrently_and_the_mailbox_list_once_per_run(sandbox, monkeypatch):
+    ctx, recorder = context(sandbox)
+    both_sent = anyio.Event()
+    in_flight: set[str] = set()
+    passed_on = recorder.handle_async_request
+
+    async def hold_until_both_are_sent(request):
+        # The API has no list of forwardings: each mailbox is one read, and none waits for another.
+        if request.url.path.endswith("/forwarding_addresses"):
+            in_flight.add(request.url.path)
+            if len(in_flight) == 2:
+                both_sent.set()
+            with anyio.fail_after(5):
+                await both_sent.wait()
+        return await passed_on(request)
+
+    monkeypatch.setattr(recorder, "handle_async_request", hold_until_both_are_sent)
+    forwarding = await KIND.fetch(ctx, "example.ch")
+    security = await MAILBOX_SECURITY.fetch(ctx, "example.ch")
+    assert [obj.key[0] for obj in forwarding] == ["noreply@example.ch", "sales@example.ch"]
+    assert security and [path for _, path, _ in recorder.calls].count(MAILBOXES) == 1
 
 
 async def test_create_update_delete_send_the_documented_requests(sandbox):

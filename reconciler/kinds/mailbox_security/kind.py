@@ -19,7 +19,7 @@ from reconciler.kinds.base import (
     SpecModel,
 )
 from reconciler.kinds.live import checked_name, join_notes, split_noted, with_notes
-from reconciler.kinds.mail_hosting import mail_domain
+from reconciler.kinds.mail_hosting import mail_domain, mailboxes
 from reconciler.kinds.mailbox_security.api import LiveMailbox, from_api, read_mailbox, to_api
 from reconciler.kinds.mailbox_security.spec import (
     ADDRESS_PATTERN,
@@ -177,7 +177,8 @@ class MailboxSecurityKind(KeyedFileKind):
         hosting_id = await self._hosting_id(ctx, domain)
         path = f"/1/mail_hostings/{segment(hosting_id)}/mailboxes"
         objects = []
-        for row in await ctx.client.get_all(path):
+        # The hosting's list as mail_aliases and mail_forwarding read it: one request per hosting and run.
+        for row in await mailboxes(ctx, hosting_id):
             if any(field not in row for field in API_FIELDS):
                 # A list row without the settings (older API behaviour): read the mailbox itself.
                 row = await ctx.client.get(f"{path}/{segment(row['mailbox_name'])}")
