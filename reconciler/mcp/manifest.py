@@ -25,7 +25,8 @@ import anyio
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from reconciler.mcp.app import McpApp
-from reconciler.mcp.front import MANIFEST, encode
+from reconciler.mcp.front import MANIFEST
+from reconciler.mcp.handshake import encode
 from reconciler.mcp.server import build_server
 from reconciler.mcp.transport import LineSink, QueuedLines, serve_lines
 from reconciler.settings import load_settings

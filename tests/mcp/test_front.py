@@ -3,24 +3,14 @@ accepts the SDK accepts too (so the SDK never disagrees with an answer already s
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
 import pytest
-from mcp_types import InitializeRequestParams, JSONRPCRequest, jsonrpc_message_adapter
-from mcp_types import methods as sdk_methods
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
-from pydantic import ValidationError
 
-from reconciler.mcp.front import (
-    INTERNAL_ERROR,
-    Answers,
-    Front,
-    handshake_version,
-    parse,
-    request_of,
-)
+from reconciler.mcp.front import Answers, Front
+from reconciler.mcp.handshake import INTERNAL_ERROR
 
 CLIENT = {"name": "client", "version": "1.0"}
 
@@ -188,108 +178,3 @@ def test_a_failed_start_answers_every_waiting_and_later_request_with_the_error()
             "code": INTERNAL_ERROR,
             "message": "infomaniak-gitops could not start its MCP server: boom",
         }
-
-
-# -- whatever the front accepts, the SDK accepts -------------------------------------------------------
-
-CAPABILITY_VALUES: dict[str, list[Any]] = {
-    "roots": [{}, {"listChanged": True}, {"listChanged": "yes"}, {"listChanged": None}, None, [], "x"],
-    "sampling": [{}, {"context": {}, "tools": {}}, {"tools": True}, {"context": None}, None, 3],
-    "elicitation": [{}, {"form": {}}, {"url": {}}, {"form": {}, "url": {}}, {"form": 1}, None, True],
-    "experimental": [{}, {"x": {}}, {"x": {"a": 1}}, {"x": 1}, {"x": None}, None, []],
-    "extensions": [{}, {"io.example/x": {}}, {"io.example/x": 2}, None],
-    "tasks": [{}, {"list": {}, "cancel": {}}, {"requests": {"sampling": {"createMessage": {}}}}, {"list": 1}],
-    "vendor": [{}, 1, None, "anything"],
-}
-CLIENT_INFOS: list[Any] = [
-    CLIENT,
-    {"name": "c", "version": "1", "title": "C", "description": "d", "websiteUrl": "https://c.example"},
-    {"name": "c", "version": "1", "icons": [{"src": "https://c.example/i.png"}]},
-    {"name": "c"},
-    {"name": "c", "version": 1},
-    {"name": "c", "version": "1", "title": None},
-    {"name": "c", "version": "1", "extra": [1]},
-    "client",
-    None,
-]
-
-
-def _sdk_accepts(params: Any) -> bool:
-    try:
-        sdk_methods.validate_client_request("initialize", LATEST_HANDSHAKE_VERSION, params)
-        InitializeRequestParams.model_validate(params, by_name=False)
-    except (ValidationError, TypeError, AttributeError):
-        return False
-    return True
-
-
-def _cases() -> list[Any]:
-    cases: list[Any] = []
-    for name, values in CAPABILITY_VALUES.items():
-        cases += [
-            {"protocolVersion": "2025-06-18", "capabilities": {name: v}, "clientInfo": CLIENT} for v in values
-        ]
-    for pair in itertools.combinations(CAPABILITY_VALUES, 2):
-        for values in itertools.product(*(CAPABILITY_VALUES[name][:3] for name in pair)):
-            capabilities = dict(zip(pair, values, strict=True))
-            cases.append(
-                {"protocolVersion": "2025-11-25", "capabilities": capabilities, "clientInfo": CLIENT}
-            )
-    cases += [
-        {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": info} for info in CLIENT_INFOS
-    ]
-    cases += [
-        {"protocolVersion": 20250618, "capabilities": {}, "clientInfo": CLIENT},
-        {"protocolVersion": "2025-06-18", "clientInfo": CLIENT},
-        {"protocolVersion": "2025-06-18", "capabilities": None, "clientInfo": CLIENT},
-        {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": CLIENT, "_meta": {}},
-        {"protocolVersion": "2025-06-18", "capabilities": {}, "client_info": CLIENT},
-        {"capabilities": {}, "clientInfo": CLIENT},
-        {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": CLIENT, "more": 1},
-        [],
-        None,
-    ]
-    return cases
-
-
-def test_every_initialize_the_front_accepts_the_sdk_accepts() -> None:
-    cases = _cases()
-    accepted = [params for params in cases if handshake_version(params) is not None]
-    assert len(accepted) > 100  # the check is not vacuous: most well-formed openings are answered
-    refused_by_sdk = [params for params in accepted if not _sdk_accepts(params)]
-    assert refused_by_sdk == []
-
-
-def test_the_openings_of_real_clients_are_answered() -> None:
-    openings = [
-        {"roots": {"listChanged": True}, "sampling": {}, "elicitation": {}},  # a desktop client
-        {"roots": {}, "elicitation": {"form": {}, "url": {}}},
-        {"sampling": {"context": {}, "tools": {}}, "tasks": {"list": {}, "cancel": {}}},
-        {},
-    ]
-    for capabilities in openings:
-        params = {"protocolVersion": "2025-06-18", "capabilities": capabilities, "clientInfo": CLIENT}
-        assert handshake_version(params) == "2025-06-18"
-        assert _sdk_accepts(params)
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        request(1, "tools/list"),
-        request("a", "ping", {}),
-        initialize(0),
-        request(-5, "x/y", {"k": [1, 2]}),
-        '{"method": "ping", "id": 9, "jsonrpc": "2.0"}',
-    ],
-)
-def test_every_request_the_front_reads_the_sdk_reads_the_same(line: str) -> None:
-    found = request_of(parse(line))
-    assert found is not None
-    message = jsonrpc_message_adapter.validate_json(line, by_name=False)
-    assert isinstance(message, JSONRPCRequest)
-    assert (message.id, message.method, message.params or {}) == (
-        found["id"],
-        found["method"],
-        found.get("params", {}),
-    )

@@ -9,7 +9,8 @@ import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
 from reconciler.mcp import McpApp
-from reconciler.mcp.front import MANIFEST, Answers, response_line
+from reconciler.mcp.front import MANIFEST, Answers
+from reconciler.mcp.handshake import response_line
 from reconciler.mcp.manifest import LAUNCHES, METHODS, build_manifest, handshake, render, sdk_lines
 from reconciler.settings import load_settings
 
