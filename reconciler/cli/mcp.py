@@ -18,9 +18,12 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         raise SettingsError(f"--port {args.port} is not a TCP port (0 picks a free one)")
     page = not args.no_approval_page
     if not args.http and not args.no_fast_start:
-        from reconciler.mcp.front import run_stdio
+        from reconciler.mcp.front import Answers, run_stdio
 
-        return run_stdio(settings_for(args), read_only=args.read_only, approval=args.approval, page=page)
+        answers = Answers.for_installed_sdk(read_only=args.read_only)
+        if answers is not None:
+            settings = settings_for(args)
+            return run_stdio(settings, answers, read_only=args.read_only, approval=args.approval, page=page)
 
     import anyio
 

@@ -55,6 +55,32 @@ _FAST_SWITCH_INTERVAL = 0.001
 """While the SDK imports, the reader thread waits at most this long for the interpreter lock."""
 
 
+SDK_DISTRIBUTIONS = ("mcp", "mcp-types")
+"""The distributions whose versions the recorded answers hold for (the server, the wire types)."""
+
+
+def installed_versions(names: tuple[str, ...] = SDK_DISTRIBUTIONS) -> dict[str, str]:
+    """Installed versions of these distributions, read from their ``.dist-info`` folder names on ``sys.path``
+    (first found wins, as for imports); ``importlib.metadata`` would cost 20 ms of imports here."""
+    wanted = {name.replace("-", "_").lower(): name for name in names}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as items:
+                for item in items:
+                    if not item.name.endswith(".dist-info"):
+                        continue
+                    distribution, _, version = item.name.removesuffix(".dist-info").partition("-")
+                    name = wanted.get(distribution.replace("-", "_").replace(".", "_").lower())
+                    if name is not None and name not in found:
+                        found[name] = version
+        except OSError:
+            continue
+        if len(found) == len(wanted):
+            break
+    return found
+
+
 @dataclass(frozen=True)
 class Answers:
     """The SDK's answers for one launch (``manifest.json``): per negotiated version, per method."""
@@ -66,9 +92,35 @@ class Answers:
 
     @classmethod
     def load(cls, *, read_only: bool, path: Path = MANIFEST) -> Answers:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return cls._of(json.loads(path.read_text(encoding="utf-8")), read_only=read_only)
+
+    @classmethod
+    def _of(cls, manifest: dict[str, Any], *, read_only: bool) -> Answers:
         launch = manifest["launches"]["read_only" if read_only else "default"]
         return cls(tuple(manifest["handshake_versions"]), launch)
+
+    @classmethod
+    def for_installed_sdk(cls, *, read_only: bool, path: Path = MANIFEST) -> Answers | None:
+        """The recorded answers, or None (with a warning) when they were recorded with another SDK than the
+        one installed: ``mcp>=2.3,<3`` lets pip pick a newer one, which may answer differently."""
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            recorded = manifest["sdk"]
+            answers = cls._of(manifest, read_only=read_only)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("%s is unreadable (%s): the MCP SDK answers every request itself", path, exc)
+            return None
+        installed = installed_versions(tuple(recorded))
+        if installed != recorded:
+            log.warning(
+                "%s was recorded with %s, the installed SDK is %s: the SDK answers every request itself "
+                "(a slower start); `python -m reconciler.mcp.manifest` records it again",
+                path.name,
+                recorded,
+                installed,
+            )
+            return None
+        return answers
 
     def negotiate(self, requested: str) -> str:
         """The SDK's rule: the client's version when supported, else the latest."""
@@ -257,10 +309,11 @@ def _load(settings: Settings, *, read_only: bool, approval: str | None) -> Recon
     return build_server(app)
 
 
-def run_stdio(settings: Settings, *, read_only: bool, approval: str | None, page: bool) -> int:
+def run_stdio(
+    settings: Settings, answers: Answers, *, read_only: bool, approval: str | None, page: bool
+) -> int:
     """Serve stdio: the front at once, the SDK server as soon as it is loaded. Returns the exit code."""
     launch_mode(approval, os.environ)  # a bad --approval or INFOMANIAK_APPROVAL_MODE: no answer at all
-    answers = Answers.load(read_only=read_only)
     wire = Wire.claim()
     front = Front(answers, wire, on_quiet_eof=_exit_quietly)
     switch = sys.getswitchinterval()
@@ -280,8 +333,8 @@ def run_stdio(settings: Settings, *, read_only: bool, approval: str | None, page
             traceback.print_exc()
             front.fail(
                 f"infomaniak-gitops could not start its MCP server: {type(exc).__name__}: {exc}\n"
-                "  the server's stderr (the client's MCP log) has the details; check the installation "
-                "with `infomaniak-gitops --version` and reinstall if it fails"
+                "  the server's stderr (the client's MCP log) has the traceback; an ImportError means a "
+                "broken installation: reinstall infomaniak-gitops"
             )
             return 1
         sys.setswitchinterval(switch)
@@ -296,8 +349,10 @@ def run_stdio(settings: Settings, *, read_only: bool, approval: str | None, page
 
 __all__ = [
     "MANIFEST",
+    "SDK_DISTRIBUTIONS",
     "Answers",
     "Front",
     "Wire",
+    "installed_versions",
     "run_stdio",
 ]

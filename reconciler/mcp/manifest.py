@@ -25,7 +25,7 @@ import anyio
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from reconciler.mcp.app import McpApp
-from reconciler.mcp.front import MANIFEST
+from reconciler.mcp.front import MANIFEST, SDK_DISTRIBUTIONS
 from reconciler.mcp.handshake import encode
 from reconciler.mcp.server import build_server
 from reconciler.mcp.transport import LineSink, QueuedLines, serve_lines
@@ -107,7 +107,7 @@ def build_manifest(settings_dir: Path | None = None) -> dict[str, Any]:
         }
     return {
         "note": _NOTE,
-        "sdk": f"mcp {distribution_version('mcp')}",
+        "sdk": {name: distribution_version(name) for name in SDK_DISTRIBUTIONS},
         "handshake_versions": list(HANDSHAKE_PROTOCOL_VERSIONS),
         "launches": launches,
     }

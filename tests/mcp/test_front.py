@@ -4,12 +4,14 @@ accepts the SDK accepts too (so the SDK never disagrees with an answer already s
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
-from reconciler.mcp.front import Answers, Front
+from reconciler.mcp.front import MANIFEST, SDK_DISTRIBUTIONS, Answers, Front, installed_versions
 from reconciler.mcp.handshake import INTERNAL_ERROR
 
 CLIENT = {"name": "client", "version": "1.0"}
@@ -178,3 +180,31 @@ def test_a_failed_start_answers_every_waiting_and_later_request_with_the_error()
             "code": INTERNAL_ERROR,
             "message": "infomaniak-gitops could not start its MCP server: boom",
         }
+
+
+def test_installed_versions_are_importlib_metadatas() -> None:
+    from importlib.metadata import version
+
+    assert installed_versions() == {name: version(name) for name in SDK_DISTRIBUTIONS}
+
+
+def test_answers_recorded_with_another_sdk_are_not_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    same = tmp_path / "same.json"
+    same.write_text(json.dumps(manifest), encoding="utf-8")
+    assert Answers.for_installed_sdk(read_only=True, path=same) == Answers.load(read_only=True)
+    other = tmp_path / "other.json"
+    other.write_text(
+        json.dumps({**manifest, "sdk": {"mcp": "2.99.0", "mcp-types": "2.3.0"}}), encoding="utf-8"
+    )
+    with caplog.at_level(logging.WARNING):
+        assert Answers.for_installed_sdk(read_only=False, path=other) is None
+    assert (
+        "was recorded with {'mcp': '2.99.0'" in caplog.text and "the SDK answers every request" in caplog.text
+    )
+    for broken in ("", "{}", '{"sdk": {"mcp": "2.3.0"}}'):
+        other.write_text(broken, encoding="utf-8")
+        assert Answers.for_installed_sdk(read_only=False, path=other) is None
+    assert Answers.for_installed_sdk(read_only=False, path=tmp_path / "missing.json") is None

@@ -242,6 +242,27 @@ def test_a_server_that_cannot_start_says_why_to_the_client_and_on_stderr(
     assert line in fast["stderr"].splitlines()
 
 
+def test_an_sdk_that_fails_to_load_is_an_error_for_the_client_not_a_hang(
+    tmp_path: Path, state_dir: Path
+) -> None:
+    broken = tmp_path / "broken" / "mcp"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text('raise ImportError("the MCP SDK is broken here")\n', encoding="utf-8")
+    server = Server(tmp_path / "fast", state_dir, env={"PYTHONPATH": str(broken.parent)})
+    try:
+        server.send(initialize(1), INITIALIZED, call(2, ToolName.OVERVIEW.value))
+        init = json.loads(server.answer(1))  # the front needs no SDK
+        error = json.loads(server.answer(2))["error"]
+        code, stderr = server.close()
+    finally:
+        server.kill()
+    assert init["result"]["serverInfo"]["name"] == "infomaniak-gitops"
+    assert error["code"] == -32603
+    assert "could not start its MCP server: ImportError: the MCP SDK is broken here" in error["message"]
+    assert code == 1
+    assert "ImportError: the MCP SDK is broken here" in stderr
+
+
 def test_a_bad_launch_mode_is_refused_before_anything_is_answered(tmp_path: Path, state_dir: Path) -> None:
     for flags in (FAST, SDK_ONLY):
         server = Server(
