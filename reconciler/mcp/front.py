@@ -212,9 +212,14 @@ class Front:
         return thread
 
     def _read(self) -> None:
-        for line in self.wire.lines():
-            self.feed(line)
-        self.feed_eof()
+        try:
+            for line in self.wire.lines():
+                self.feed(line)
+        except OSError as exc:
+            log.error("the MCP stdio stream failed (%s); the server ends as if the client had closed it", exc)
+        finally:
+            # Also when reading or answering failed (a closed pipe): the SDK must see the end, never wait.
+            self.feed_eof()
 
     def feed(self, line: str) -> None:
         with self._lock:

@@ -208,3 +208,21 @@ def test_answers_recorded_with_another_sdk_are_not_used(
         other.write_text(broken, encoding="utf-8")
         assert Answers.for_installed_sdk(read_only=False, path=other) is None
     assert Answers.for_installed_sdk(read_only=False, path=tmp_path / "missing.json") is None
+
+
+class BrokenWire(FakeWire):
+    def lines(self) -> Any:
+        yield initialize(1)
+        raise OSError("stdin went away")
+
+
+def test_a_failed_read_still_ends_the_input_for_the_sdk() -> None:
+    wire = BrokenWire()
+    quiet: list[bool] = []
+    front = Front(Answers.load(read_only=False), wire, on_quiet_eof=lambda: quiet.append(True))  # type: ignore[arg-type]
+    thread = front.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert [m["id"] for m in wire.written] == [1]
+    lines = [front.queue.get_nowait(), front.queue.get_nowait()]
+    assert lines[1] is None and quiet == [True]
