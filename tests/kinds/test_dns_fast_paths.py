@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from reconciler.kinds.dns import SUPPORTED_TYPES
 from reconciler.kinds.dns.api import live_objects
 from reconciler.kinds.dns.names import _checked_labels, _labels
-from reconciler.kinds.dns.records import TYPES, _ipv4, live_value, raw_reason
+from reconciler.kinds.dns.records import TYPES, _compressed_ipv6, _ipv4, _ipv6, live_value, raw_reason
 from reconciler.kinds.dns.spec import READ_ONLY_TYPES, set_problems, unwritable
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -58,6 +58,38 @@ def reference_ipv4(text):
 def test_the_ipv4_shortcut_equals_ipaddress(text):
     kind, value = outcome(_ipv4, text, api=True)
     assert (kind, value if kind == "value" else None) == reference_ipv4(text)
+
+
+hextet = st.sampled_from([0, 0, 0, 1, 0xFFFF]) | st.integers(0, 0xFFFF)
+ipv6 = st.lists(hextet, min_size=8, max_size=8).map(
+    lambda parts: ipaddress.IPv6Address(b"".join(part.to_bytes(2, "big") for part in parts))
+)
+ipv6_text = st.one_of(
+    ipv6.map(lambda ip: ip.compressed),
+    ipv6.map(lambda ip: ip.exploded),
+    ipv6.map(lambda ip: ip.compressed.upper()),
+    ipv6.map(lambda ip: ip.compressed.replace("::", ":0:", 1)),
+    ipv6.map(lambda ip: ":".join(f"{word:x}" for word in ip.packed[::2])),  # only the high bytes
+    ipv6.map(lambda ip: ":".join(ip.exploded.split(":")[:7])),
+    ipv6.map(lambda ip: ip.compressed + ":"),
+    st.text("0123456789abcdef:.%", max_size=41),
+    st.sampled_from(["::", "::1", "1::", "1:0::1", "1::0:1", "0:0:1::", "::ffff:1.2.3.4", "1:2:3:4:5:6:7::"]),
+)
+
+
+def reference_ipv6(text):
+    try:
+        return ("value", ipaddress.IPv6Address(text.strip()).compressed)
+    except ValueError:
+        return ("error", None)
+
+
+@SETTINGS
+@given(ipv6_text)
+def test_the_ipv6_shortcut_equals_ipaddress(text):
+    assert _compressed_ipv6(text) == (reference_ipv6(text) == ("value", text))
+    kind, value = outcome(_ipv6, text, api=True)
+    assert (kind, value if kind == "value" else None) == reference_ipv6(text) or "%" in text
 
 
 def target(rtype):
