@@ -11,12 +11,14 @@ the file validates and the next plan is empty (docs/format-*.md, "Values the too
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import ValidationError
-from ruamel.yaml.comments import CommentedMap
 
 from reconciler.kinds.base import DesiredObject, Key, LiveObject, SpecModel
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
 
 Model = TypeVar("Model", bound=SpecModel)
 
@@ -96,6 +98,9 @@ def comment_text(text: str, limit: int = COMMENT_LIMIT) -> str:
 
 def with_notes(document: Mapping[str, Any], notes: Iterable[str]) -> CommentedMap:
     """``document`` headed by one comment line per note (what an import could not write, and why)."""
+    # Imported here: only rendering a file needs ruamel.yaml, and a plan renders none.
+    from ruamel.yaml.comments import CommentedMap
+
     result = CommentedMap(document)
     lines = [comment_text(note) for note in notes]
     if lines:

@@ -111,3 +111,15 @@ def test_the_mcp_stdio_front_answers_tools_list_without_heavy_imports(tmp_path: 
     assert len(answers[1]["result"]["tools"]) > 10
     loaded = set(json.loads(result.stderr.strip().splitlines()[-1]))
     assert not [name for name in (*HEAVY, "mcp_types", "anyio") if name in loaded]
+
+
+def test_the_plan_path_loads_no_round_trip_yaml() -> None:
+    # ruamel.yaml is for edits and for rendering files (import); a plan reads files with libyaml.
+    probe = (
+        "import json, sys, reconciler.engine, reconciler.desired, reconciler.kinds, reconciler.cli.core; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert not [name for name in json.loads(result.stdout) if name.startswith("ruamel")]

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from ruamel.yaml.comments import CommentedMap
 
 from reconciler.kinds.base import DesiredObject, DocumentSource, LiveObject, SpecModel
 from reconciler.kinds.dns.names import APEX, normalize_name
@@ -382,6 +381,9 @@ def render_zone(objects: Iterable[DesiredObject | LiveObject]) -> dict[str, Any]
             written.append(_render_record(spec, lenient=bool(problems)))
         if written:
             document["" if name == APEX else name] = written[0] if len(written) == 1 else written
+    # Imported here: only rendering a file needs ruamel.yaml, and a plan renders none.
+    from ruamel.yaml.comments import CommentedMap
+
     result = CommentedMap(_sorted_mapping(document))
     for name, lines in notes.items():
         key = "" if name == APEX else name
