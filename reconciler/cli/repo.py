@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.cli.common import EXIT_OK, echo, echo_err, run_async, settings_for
+from reconciler.errors import SettingsError
 from reconciler.settings import WORK_DIR_NAME
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     from reconciler.engine import commit_all, init_repository, installed_command, mcp_config
 
+    if args.state:
+        # init always writes DIR/state: a --state elsewhere would be silently ignored.
+        raise SettingsError(
+            f"init writes the desired state into DIR/state; --state {args.state} does not apply to it\n"
+            "  name the repository folder instead: infomaniak-gitops init DIR"
+        )
     root = Path(args.directory).resolve()
     base = settings_for(args)
     # Everything the tool keeps for this repository lives inside it, wherever the command was started.
@@ -102,9 +109,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Create state/infomaniak.yaml, .gitignore, GitHub workflows, .mcp.json and editor "
         "schema associations in DIR (git init if needed). Existing files are kept unless --force.",
     )
-    init.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    init.add_argument(
+        "directory", nargs="?", default=".", metavar="DIR", help="the repository folder (default: this one)"
+    )
     init.add_argument("--account", type=_account_id, help="account id (default: the only one the token sees)")
-    init.add_argument("--force", action="store_true", help="overwrite files init wrote before")
+    init.add_argument(
+        "--force", action="store_true", help="overwrite the files init writes (infomaniak.yaml included)"
+    )
     init.add_argument(
         "--import",
         dest="import_live",

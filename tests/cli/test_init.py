@@ -148,3 +148,11 @@ def test_init_refuses_a_file_as_directory_without_a_traceback(tmp_path: Path) ->
         assert message in result.stderr
         assert "Traceback" not in result.stderr
         assert "infomaniak-gitops init DIR" in result.stderr
+
+
+def test_init_refuses_a_state_directory_it_would_ignore(tmp_path: Path) -> None:
+    for args in (("--state", "elsewhere", "init", "cfg"), ("init", "cfg", "--state", "elsewhere")):
+        result = _cli(tmp_path, *args)
+        assert result.returncode == 1
+        assert "into DIR/state; --state elsewhere does not apply to it" in result.stderr
+        assert not (tmp_path / "cfg").exists()
