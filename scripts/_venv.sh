@@ -21,5 +21,6 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 install_project() {
   # $1: the extras spec, e.g. "" or "[dev]"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$1"
+  # The constraints pin what tests compare byte for byte with recorded output (scripts/constraints.txt).
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c scripts/constraints.txt -e ".$1"
 }

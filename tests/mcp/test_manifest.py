@@ -59,3 +59,15 @@ async def test_no_other_launch_option_changes_the_answers(
         assert got == {
             ident: answers.result(method, LATEST_HANDSHAKE_VERSION) for ident, method in enumerate(METHODS, 1)
         }, launch
+
+
+def test_the_repositorys_installs_pin_the_sdk_the_manifest_was_recorded_with() -> None:
+    # CI installs from the registry: without the pin a new SDK release would turn these tests red overnight.
+    root = Path(__file__).resolve().parents[2]
+    pins = {}
+    for line in (root / "scripts" / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.partition("==")
+        if sep and not line.startswith("#"):
+            pins[name.strip()] = version.strip()
+    recorded = json.loads(MANIFEST.read_text(encoding="utf-8"))["sdk"]
+    assert {name: pins.get(name) for name in recorded} == recorded
