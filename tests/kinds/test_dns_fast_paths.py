@@ -16,7 +16,16 @@ from hypothesis import strategies as st
 from reconciler.kinds.dns import SUPPORTED_TYPES
 from reconciler.kinds.dns.api import live_objects
 from reconciler.kinds.dns.names import _checked_labels, _labels
-from reconciler.kinds.dns.records import TYPES, _compressed_ipv6, _ipv4, _ipv6, live_value, raw_reason
+from reconciler.kinds.dns.records import (
+    TYPES,
+    _compressed_ipv6,
+    _ipv4,
+    _ipv6,
+    _read_api_value,
+    live_value,
+    raw_reason,
+    value_from_api,
+)
 from reconciler.kinds.dns.spec import READ_ONLY_TYPES, set_problems, unwritable
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -110,6 +119,16 @@ def target(rtype):
 
 
 READS_BACK = [rtype for rtype in SUPPORTED_TYPES if TYPES[rtype].reads_back]
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["MX", "SRV"]).flatmap(lambda rtype: st.tuples(st.just(rtype), target(rtype)))
+    | st.sampled_from([("MX", "10 " + "a." * 126 + "bc"), ("SRV", "1 2 65536 x"), ("MX", "65535 mx")])
+)
+def test_the_mx_and_srv_shortcut_equals_the_value_models(case):
+    rtype, text = case
+    assert outcome(value_from_api, rtype, text) == outcome(_read_api_value, rtype, text)
 
 
 @SETTINGS

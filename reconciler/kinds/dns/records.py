@@ -442,8 +442,27 @@ def _canonical_value(rtype: str, raw: object) -> str:
     return rule.scalar(raw, api=False)
 
 
+_U16_TEXT = r"(?:0|[1-9][0-9]{0,4})"
+_HOST_TEXT = r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*"
+_PLAIN_API_FORMS = {
+    "MX": re.compile(rf"{_U16_TEXT} {_HOST_TEXT}"),
+    "SRV": re.compile(rf"{_U16_TEXT} {_U16_TEXT} {_U16_TEXT} {_HOST_TEXT}"),
+}
+"""MX and SRV targets as the API writes them: numbers without leading zeros, one space, a lowercase host name
+of plain labels without its dot. Such a target's canonical string is itself plus the dot."""
+
+
 def value_from_api(rtype: str, target: str) -> str:
     """Canonical string of an API ``target`` (no trailing dots, TXT quoted or not). Raises ValueError."""
+    plain = _PLAIN_API_FORMS.get(rtype)
+    if plain is not None and plain.fullmatch(target):
+        *numbers, host = target.split(" ")
+        if len(host) <= 253 and all(int(number) <= 65535 for number in numbers):
+            return target + "."  # what the value model gives, without building it
+    return _read_api_value(rtype, target)
+
+
+def _read_api_value(rtype: str, target: str) -> str:
     rule = TYPES[rtype]
     if rule.model is not None:
         try:
