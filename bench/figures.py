@@ -257,17 +257,8 @@ def machine() -> str:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="timed runs per figure (median)")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    parser.add_argument(
-        "--only", choices=["mcp"], help="only this part (mcp: the MCP start-up figures, in seconds)"
-    )
-    args = parser.parse_args()
-
-    python = sys.executable
-    work = Path(tempfile.mkdtemp(prefix="ikg-bench-"))
+def bench_env(work: Path) -> dict[str, str]:
+    """The environment of a timed CLI run: none of the user's INFOMANIAK_* settings, homes in ``work``."""
     # Without PYTHONDONTWRITEBYTECODE: an installed package has its bytecode cached, so the warm-up runs
     # write it and the timed runs do not compile modules.
     env = {
@@ -281,8 +272,23 @@ def main() -> int:
         # The real API allows about 60 requests a minute; waiting for it costs no CPU, and the bench
         # measures the client, so the client's own limiter is set out of the way.
         INFOMANIAK_RATE_LIMIT="100000",
-        PYTHONPATH=os.pathsep.join([str(REPO / "bench"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     )
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per figure (median)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--only", choices=["mcp"], help="only this part (mcp: the MCP start-up figures, in seconds)"
+    )
+    args = parser.parse_args()
+
+    python = sys.executable
+    work = Path(tempfile.mkdtemp(prefix="ikg-bench-"))
+    env = bench_env(work)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "bench"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     cli = [python, "-m", "reconciler"]
     print(f"machine: {machine()}")
     if args.only == "mcp":

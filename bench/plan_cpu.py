@@ -17,7 +17,6 @@ the parse cache; requests are counted by the server's access log. Timing is prin
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from figures import KINDS, REPO, TOKEN, Server, counted, run_child
+from figures import KINDS, REPO, TOKEN, Server, bench_env, counted, run_child
 
 
 def prepare(work: Path, account: str, env: dict[str, str], cli: list[str]) -> Path:
@@ -72,18 +71,7 @@ def main() -> int:
     python = sys.executable
     work = args.work or Path(tempfile.mkdtemp(prefix="ikg-plan-cpu-"))
     work.mkdir(parents=True, exist_ok=True)
-    # Without PYTHONDONTWRITEBYTECODE: an installed package has its bytecode cached, so the warm-up run
-    # writes it and the timed runs do not compile modules.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("INFOMANIAK") and k != "PYTHONDONTWRITEBYTECODE"
-    }
-    env.update(
-        INFOMANIAK_GITOPS_HOME=str(work / "home"),
-        XDG_CACHE_HOME=str(work / "xdg"),
-        INFOMANIAK_RATE_LIMIT="100000",  # as in bench/run: waiting for the limiter costs wall, not CPU
-    )
+    env = bench_env(work)
     cli = [python, "-m", "reconciler"]
     server = None
     try:
