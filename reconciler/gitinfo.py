@@ -7,12 +7,14 @@ committed version of a file (the rules in ``infomaniak.yaml`` take effect from H
 
 from __future__ import annotations
 
+import shlex
 import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 
 import git
 
@@ -56,21 +58,126 @@ def head_commit(path: Path) -> str | None:
         repo.close()
 
 
-def is_dirty(path: Path) -> bool:
-    """True when files under ``path`` have uncommitted changes (untracked files included)."""
+@dataclass(frozen=True)
+class TreeState:
+    """What git says about the desired files under a state directory (see :func:`tree_state`).
+
+    ``repository`` is the working tree's root, None when the state directory is in no git repository
+    (then nothing in it is a commit). Paths are relative to that root, as ``git status`` prints them.
+    """
+
+    repository: Path | None
+    commit: str | None
+    changed: bool
+    """Modified, staged, deleted or untracked files (``git status``), or any file before the first commit."""
+    ignored: tuple[str, ...] = ()
+    """Files the desired loader reads but git ignores (``.gitignore``): never part of a commit."""
+    hidden: tuple[str, ...] = ()
+    """Tracked desired files marked assume-unchanged or skip-worktree: git no longer compares them."""
+
+    @property
+    def dirty(self) -> bool:
+        return self.changed or bool(self.ignored) or bool(self.hidden)
+
+    def unseen(self) -> list[str]:
+        """One line per desired file no commit can hold as it is: what git does with it, and the fix."""
+        lines = [
+            f"{file}: read by plans but ignored by git, so no commit holds it "
+            f"(`git check-ignore -v {shlex.quote(file)}` names the rule); remove the rule, or delete the file"
+            for file in self.ignored
+        ]
+        lines += [
+            f"{file}: marked assume-unchanged or skip-worktree, so git does not see its edits; "
+            f"`git update-index --no-assume-unchanged --no-skip-worktree {shlex.quote(file)}`"
+            for file in self.hidden
+        ]
+        return lines
+
+
+def _desired_patterns() -> list[tuple[str, ...]]:
+    """The files the desired loader reads, as globs relative to the state directory, split in parts."""
+    # Imported here: kinds import desired, which imports this module.
+    from reconciler.desired.config import CONFIG_FILE
+    from reconciler.kinds import all_kinds
+
+    globs = [CONFIG_FILE, *(kind.file_pattern(Path()) for kind in all_kinds())]
+    return [PurePosixPath(glob).parts for glob in globs]
+
+
+def _read_by_loader(path: PurePosixPath, patterns: list[tuple[str, ...]]) -> bool:
+    # Part by part: the loader globs one folder deep (``dns/*.yaml``), so ``dns/old/x.yaml`` is not read.
+    return any(
+        len(parts) == len(path.parts)
+        and all(fnmatchcase(name, glob) for name, glob in zip(path.parts, parts, strict=True))
+        for parts in patterns
+    )
+
+
+def tree_state(path: Path) -> TreeState:
+    """Whether the desired files under ``path`` are exactly a commit, and what differs when they are not.
+
+    ``git status`` alone misses two ways a file can be read without being committed: a desired file that
+    ``.gitignore`` matches (``*.yaml``, or ``state/`` itself), and a tracked one marked assume-unchanged or
+    skip-worktree. Both count here, but only for files the loader reads (``dns/*.yaml``,
+    ``infomaniak.yaml``…): the work directory or an editor's backup files never make a state dirty.
+    """
     repo = _repo(path)
     if repo is None:
-        return False
+        return TreeState(repository=None, commit=None, changed=path.is_dir() and any(path.iterdir()))
     try:
+        root = Path(repo.working_tree_dir or ".").resolve()
         relative = _relative(repo, path)
         try:
-            repo.head.commit  # noqa: B018 - raises ValueError before the first commit
+            commit: str | None = str(repo.head.commit.hexsha)
         except ValueError:
-            # Nothing committed yet: any file there is uncommitted.
-            return path.is_dir() and any(p.is_file() for p in path.rglob("*"))
-        return repo.is_dirty(untracked_files=True, path=relative)
+            commit = None
+        prefix = PurePosixPath(relative)
+        patterns = _desired_patterns()
+
+        def read(file: str) -> bool:
+            try:
+                inside = PurePosixPath(file).relative_to(prefix) if relative != "." else PurePosixPath(file)
+            except ValueError:
+                return False
+            return _read_by_loader(inside, patterns)
+
+        status = repo.git.status(
+            "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional", "--", relative
+        ).split("\0")
+        changed = commit is None and path.is_dir() and any(p.is_file() for p in path.rglob("*"))
+        ignored: list[str] = []
+        entries = iter(status)
+        for entry in entries:
+            if len(entry) < 4:
+                continue
+            code, file = entry[:2], entry[3:]
+            if code[0] in "RC":
+                next(entries, None)  # the rename's or copy's source path follows
+            if code == "!!":
+                if read(file):
+                    ignored.append(file)
+            else:
+                changed = True
+        hidden = [
+            line[2:]
+            for line in repo.git.ls_files("-v", "-z", "--", relative).split("\0")
+            # `h` and other lower-case tags: assume-unchanged; `S`: skip-worktree.
+            if len(line) > 2 and (line[0].islower() or line[0] == "S") and read(line[2:])
+        ]
+        return TreeState(
+            repository=root, commit=commit, changed=changed, ignored=tuple(ignored), hidden=tuple(hidden)
+        )
     finally:
         repo.close()
+
+
+def is_dirty(path: Path) -> bool:
+    """True when the desired files under ``path`` are not exactly a commit (see :func:`tree_state`).
+
+    Outside a git repository nothing is a commit: True as soon as the folder holds anything (the apply
+    guards name that case on its own: :func:`tree_state`'s ``repository`` is None).
+    """
+    return tree_state(path).dirty
 
 
 def describe_commit(path: Path) -> str | None:

@@ -165,17 +165,34 @@ _PLAN_HASH = re.compile(r"[0-9a-f]{64}")
 def _check_clean(args: argparse.Namespace, settings: Settings) -> None:
     """Refuse uncommitted desired state: what gets applied must be what was committed (and reviewed).
 
+    Uncommitted means what ``git status`` shows, and also a desired file git ignores or was told not to
+    compare (assume-unchanged, skip-worktree). A state directory in no git repository is refused even with
+    ``--allow-dirty``: that flag applies edits on top of a commit, and there is none to name in the audit.
     The sandbox is exempt: it is the place to try edits before committing them, and nothing real changes.
     """
     from reconciler.desired import display_path
-    from reconciler.engine import is_dirty
+    from reconciler.engine import tree_state
 
-    if settings.sandbox or args.allow_dirty or not is_dirty(settings.state_dir):
+    if settings.sandbox:
         return
     where = display_path(settings.state_dir)
+    found = tree_state(settings.state_dir)
+    if found.repository is None:
+        raise ApprovalError(
+            f"{where} ({settings.state_dir.resolve()}) is not in a git repository; refusing to apply to a "
+            "real account: what is applied to a real account is a commit (--allow-dirty does not change "
+            "that: there is no commit to apply edits on top of)\n"
+            f"  Next: `git init` and commit {where}, or start a configuration repository with "
+            "`infomaniak-gitops init` (try edits without a commit with --sandbox)"
+        )
+    if args.allow_dirty or not found.dirty:
+        return
+    details = "".join(f"  {line}\n" for line in found.unseen())
     raise ApprovalError(
         f"{where} has uncommitted changes; refusing to apply desired state that is not committed\n"
-        f"  commit them (and get them reviewed), or see them with `git status {where}`\n"
+        f"{details}"
+        "  commit them (and get them reviewed), or see them with "
+        f"`git status --ignored {shlex.quote(where)}`\n"
         "  to apply them anyway: infomaniak-gitops apply --allow-dirty"
     )
 

@@ -76,12 +76,14 @@ from reconciler.engine.undo import plan_undo, undo_source
 from reconciler.errors import PlanError
 from reconciler.gitinfo import (
     DIRTY_SUFFIX,
+    TreeState,
     default_branch_ref,
     describe_commit,
     exported_state,
     head_commit,
     is_dirty,
     resolve_commit,
+    tree_state,
 )
 from reconciler.inventory import (
     READ_RENDERERS,
@@ -151,6 +153,7 @@ __all__ = [
     "Severity",
     "Target",
     "Thresholds",
+    "TreeState",
     "account_overview",
     "api_get",
     "apply_plan",
@@ -201,6 +204,7 @@ __all__ = [
     "schema_document",
     "scope_commits",
     "settle_interrupted",
+    "tree_state",
     "undo_source",
     "verify_chain",
 ]

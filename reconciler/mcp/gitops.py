@@ -13,6 +13,7 @@ from pathlib import Path
 import git
 
 from reconciler.desired import committed_baseline, load_config, loosenings
+from reconciler.engine import tree_state
 from reconciler.errors import SettingsError
 from reconciler.mcp.models import CommitResult
 
@@ -93,14 +94,29 @@ def refuse_loosened_rules(state_dir: Path) -> None:
         )
 
 
+def refuse_unseen_files(state_dir: Path) -> None:
+    """Desired files git ignores or does not compare: ``git add`` skips them, so the commit would not be
+    the desired state that plans read, and the apply would still refuse it."""
+    unseen = tree_state(state_dir).unseen()
+    if unseen:
+        listed = "\n".join(f"  {line}" for line in unseen)
+        raise SettingsError(
+            "desired files that plans read cannot be committed as they are; nothing was committed\n"
+            f"{listed}\n"
+            "  the user fixes this in the repository: an assistant cannot change .gitignore or git's index"
+        )
+
+
 def commit(state_dir: Path, message: str, *, branch: str | None = None) -> CommitResult:
     """Commit every change under the state directory, on ``branch`` (created from HEAD) when given.
 
-    Refused when the working tree loosens the rules of infomaniak.yaml (see ``refuse_loosened_rules``).
+    Refused when the working tree loosens the rules of infomaniak.yaml (see ``refuse_loosened_rules``), or
+    holds desired files no commit can hold (see ``refuse_unseen_files``).
     """
     if not message.strip():
         raise SettingsError("empty commit message; say what the change does, e.g. 'dns: add api A record'")
     refuse_loosened_rules(state_dir)
+    refuse_unseen_files(state_dir)
     with _open(state_dir) as (repo, relative):
         before = _branch(repo)
         if branch is not None:
@@ -131,4 +147,4 @@ def commit(state_dir: Path, message: str, *, branch: str | None = None) -> Commi
         return CommitResult(commit=str(repo.head.commit.hexsha), branch=now, files=staged, note=note)
 
 
-__all__ = ["check_branch", "commit", "refuse_loosened_rules", "status_text"]
+__all__ = ["check_branch", "commit", "refuse_loosened_rules", "refuse_unseen_files", "status_text"]

@@ -12,13 +12,13 @@ from reconciler.engine import (
     apply_plan,
     compute_drift,
     head_commit,
-    is_dirty,
     load_last_apply,
     make_plan,
     memo_kinds,
     parse_targets,
     render_approval,
     render_text,
+    tree_state,
 )
 from reconciler.errors import ApiError, ApprovalError, LockError
 from reconciler.kinds import all_kinds
@@ -94,12 +94,26 @@ def uncommitted(app: McpApp) -> str | None:
     if app.settings.sandbox:
         return None
     state_dir = app.settings.state_dir
-    if head_commit(state_dir) is None:
+    found = tree_state(state_dir)
+    if found.repository is None:
+        return (
+            f"the state directory {state_dir.resolve()} is not in a git repository, and what is applied to "
+            "a real account must be a commit: the user runs `git init` there and commits it, or starts a "
+            "configuration repository with `infomaniak-gitops init` and the server in its root"
+        )
+    if found.commit is None:
         return (
             "the desired state is not in a git commit, and what is applied to a real account must be one: "
             "the user can `git init` the repository and commit the state directory"
         )
-    if is_dirty(state_dir):
+    unseen = found.unseen()
+    if unseen:
+        return (
+            "desired files that plans read are not in any commit, and ik_git_commit cannot add them: "
+            + "; ".join(unseen)
+            + ". The user fixes this in the repository, then ik_git_commit"
+        )
+    if found.changed:
         return (
             "the desired files have uncommitted changes, and what is applied to a real account is a commit: "
             "call ik_git_commit (with a branch for review), then ik_apply with the same plan_hash"

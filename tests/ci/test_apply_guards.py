@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +65,55 @@ def test_dirty_tree_is_refused_for_a_real_account(flow: Flow, monkeypatch: pytes
     untracked = flow.run("apply", "--auto-approve")  # an untracked file is uncommitted too
     assert untracked.code == 1
     assert "uncommitted" in untracked.err
+
+
+def _real_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No network is reached: every refusal below comes before the API client is built.
+    monkeypatch.setenv("INFOMANIAK_API_TOKEN", "tok-never-used-0123456789abcdef")
+    monkeypatch.setenv("INFOMANIAK_API_URL", "http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("rule", ["*.ch.yaml", "state/"])
+def test_an_ignored_desired_file_is_refused_for_a_real_account(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch, rule: str
+) -> None:
+    _real_account(monkeypatch)
+    (flow.root / ".gitignore").write_text(f"{rule}\n", encoding="utf-8")
+    flow.repo.git.add(".gitignore")
+    flow.repo.git.commit("-m", "ignore")
+    (flow.root / "state" / "dns" / "evil.ch.yaml").write_text("records: []\n", encoding="utf-8")
+    result = flow.run("apply", "--auto-approve")
+    assert result.code == 1
+    assert "uncommitted changes" in result.err
+    assert "state/dns/evil.ch.yaml: read by plans but ignored by git" in result.err
+    assert "git check-ignore -v state/dns/evil.ch.yaml" in result.err
+
+
+def test_an_ignored_editor_file_does_not_block_a_real_apply(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (flow.root / ".gitignore").write_text("*~\n.infomaniak-gitops/\n", encoding="utf-8")
+    flow.repo.git.add(".gitignore")
+    flow.repo.git.commit("-m", "ignore")
+    (flow.root / "state" / "dns" / "example.ch.yaml~").write_text("junk\n", encoding="utf-8")
+    (flow.root / ".infomaniak-gitops").mkdir(exist_ok=True)
+    _check_clean(argparse.Namespace(allow_dirty=False), load_settings(sandbox=False))
+
+
+def test_a_state_directory_outside_git_is_refused_for_a_real_account(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _real_account(monkeypatch)
+    plain = tmp_path / "plain"
+    shutil.copytree(flow.root / "state", plain / "state")
+    monkeypatch.chdir(plain)
+    for extra in ([], ["--allow-dirty"]):
+        result = flow.run("apply", "--auto-approve", *extra)
+        assert result.code == 1
+        assert f"state ({(plain / 'state').resolve()}) is not in a git repository" in result.err
+        assert "Next: `git init`" in result.err and "infomaniak-gitops init" in result.err
+    # The sandbox stays the place to try files that are not committed anywhere.
+    _check_clean(argparse.Namespace(allow_dirty=False), load_settings(sandbox=True))
 
 
 def test_clean_check_exemptions(flow: Flow) -> None:

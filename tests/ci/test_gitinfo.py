@@ -17,6 +17,7 @@ from reconciler.gitinfo import (
     head_commit,
     is_dirty,
     resolve_commit,
+    tree_state,
 )
 
 
@@ -124,3 +125,67 @@ def test_default_branch_of_a_clone(repo: git.Repo, tmp_path: Path) -> None:
         assert default_branch_ref(root(repo)) is None  # no origin
     finally:
         clone.close()
+
+
+def test_outside_git_any_file_is_uncommitted(tmp_path: Path) -> None:
+    state = tmp_path / "plain" / "state"
+    (state / "dns").mkdir(parents=True)
+    (state / "dns" / "a.ch.yaml").write_text("{}\n", encoding="utf-8")
+    found = tree_state(state)
+    assert found.repository is None and found.commit is None
+    assert is_dirty(state)
+
+
+@pytest.mark.parametrize("rule", ["*.yaml", "state/", "state/dns/evil.ch.yaml", "infomaniak.yaml"])
+def test_an_ignored_desired_file_is_uncommitted(repo: git.Repo, rule: str) -> None:
+    commit(repo, {"state/dns/a.ch.yaml": "a: 1\n", ".gitignore": ".infomaniak-gitops/\n"})
+    state = root(repo) / "state"
+    (root(repo) / ".gitignore").write_text(f".infomaniak-gitops/\n{rule}\n", encoding="utf-8")
+    repo.git.commit("-am", "ignore")
+    sha = str(repo.head.commit.hexsha)
+    assert not is_dirty(state)  # the tracked file stays tracked whatever the rule says
+    name = "infomaniak.yaml" if rule == "infomaniak.yaml" else "dns/evil.ch.yaml"
+    (state / name).write_text("x: 1\n", encoding="utf-8")
+    found = tree_state(state)
+    assert found.ignored == (f"state/{name}",)
+    assert not found.changed and found.dirty
+    assert describe_commit(state) == sha + "+dirty"
+
+
+def test_ignored_files_the_loader_never_reads_do_not_count(repo: git.Repo) -> None:
+    commit(repo, {"state/dns/a.ch.yaml": "a: 1\n", ".gitignore": "*~\n*.swp\n.infomaniak-gitops/\nnotes/\n"})
+    state = root(repo) / "state"
+    for name in ["dns/a.ch.yaml~", "dns/.a.ch.yaml.swp", ".infomaniak-gitops/audit.jsonl", "notes/x.yaml"]:
+        (state / name).parent.mkdir(parents=True, exist_ok=True)
+        (state / name).write_text("x\n", encoding="utf-8")
+    assert tree_state(state).ignored == ()
+    assert not is_dirty(state)
+
+
+def test_a_state_at_the_repository_root_counts_its_own_files(repo: git.Repo) -> None:
+    commit(repo, {"dns/a.ch.yaml": "a: 1\n", ".gitignore": "dns/b.ch.yaml\n.infomaniak-gitops/\n"})
+    (root(repo) / ".infomaniak-gitops").mkdir()
+    (root(repo) / ".infomaniak-gitops" / "journal.jsonl").write_text("{}\n", encoding="utf-8")
+    assert not is_dirty(root(repo))
+    (root(repo) / "dns" / "b.ch.yaml").write_text("b: 1\n", encoding="utf-8")
+    assert tree_state(root(repo)).ignored == ("dns/b.ch.yaml",)
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_desired_file_git_no_longer_compares_is_uncommitted(repo: git.Repo, flag: str) -> None:
+    commit(repo, {"state/dns/a.ch.yaml": "a: 1\n", "state/README.md": "hi\n"})
+    state = root(repo) / "state"
+    repo.git.update_index(flag, "state/README.md")
+    assert not is_dirty(state)  # not a file the loader reads
+    repo.git.update_index(flag, "state/dns/a.ch.yaml")
+    (state / "dns" / "a.ch.yaml").write_text("a: 2\n", encoding="utf-8")
+    assert not repo.is_dirty(untracked_files=True, path="state")  # what the old check asked
+    found = tree_state(state)
+    assert found.hidden == ("state/dns/a.ch.yaml",) and found.dirty
+
+
+def test_a_staged_rename_is_a_change(repo: git.Repo) -> None:
+    commit(repo, {"state/dns/a.ch.yaml": "a: 1\n"})
+    repo.git.mv("state/dns/a.ch.yaml", "state/dns/b.ch.yaml")
+    found = tree_state(root(repo) / "state")
+    assert found.changed and found.ignored == ()

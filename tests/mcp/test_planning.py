@@ -134,3 +134,46 @@ async def test_uncommitted_change_to_a_real_account_is_refused_until_committed(
     assert not applied.is_error, text_of(applied)
     (attempt,) = [e for e in real_app.audit().entries() if e["event"] == "apply_attempt"]
     assert attempt["git_commit"] == repo.head.commit.hexsha and attempt["sandbox"] is False
+
+
+async def test_an_ignored_desired_file_is_refused_and_cannot_be_committed(
+    tmp_path: Path, real_app: McpApp
+) -> None:
+    repo = commit_all(tmp_path)
+    # The zone leaves the commit but stays on disk, ignored: plans read it, no commit holds it.
+    (tmp_path / ".gitignore").write_text("state/dns/\n", encoding="utf-8")
+    repo.git.rm("--cached", "-q", "state/dns/example.ch.yaml")
+    repo.git.add(".gitignore")
+    repo.git.commit("-m", "untrack the zone")
+    human = Human("accept")
+    spec = {"type": "A", "ttl": 600, "value": "203.0.113.7"}
+    async with client(build_server(real_app), "auto", human) as c:
+        await c.call_tool(
+            ToolName.DESIRED_SET.value, {"kind": "dns", "scope": "example.ch", "key": "api A", "spec": spec}
+        )
+        planned = (await c.call_tool(ToolName.PLAN.value, {})).structured_content
+        refused = await c.call_tool(ToolName.APPLY.value, {"plan_hash": planned["plan_hash"]})
+        committed = await c.call_tool(ToolName.GIT_COMMIT.value, {"message": "dns: add api"})
+    assert "state/dns/example.ch.yaml: read by plans but ignored by git" in planned["approval"]
+    text = text_of(refused)
+    assert refused.is_error and "ignored by git" in text and "Next:" in text
+    assert committed.is_error and "nothing was committed" in text_of(committed)
+    assert human.asked == []
+    assert [e for e in real_app.audit().entries() if e["event"] == "apply_attempt"] == []
+
+
+async def test_a_state_directory_outside_git_is_refused_with_its_path(
+    state_dir: Path, real_app: McpApp
+) -> None:
+    human = Human("accept")
+    spec = {"type": "A", "ttl": 600, "value": "203.0.113.7"}
+    async with client(build_server(real_app), "auto", human) as c:
+        await c.call_tool(
+            ToolName.DESIRED_SET.value, {"kind": "dns", "scope": "example.ch", "key": "api A", "spec": spec}
+        )
+        planned = (await c.call_tool(ToolName.PLAN.value, {})).structured_content
+        refused = await c.call_tool(ToolName.APPLY.value, {"plan_hash": planned["plan_hash"]})
+    text = text_of(refused)
+    assert refused.is_error and f"{state_dir.resolve()} is not in a git repository" in text
+    assert "infomaniak-gitops init" in text and "Next:" in text
+    assert human.asked == []
