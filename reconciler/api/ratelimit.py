@@ -52,11 +52,24 @@ class SlidingWindowLimiter:
         self._hold_until = 0.0
         self.waits = 0
         """How many acquisitions had to wait (for progress lines and tests)."""
+        # When each acquisition that is asleep now wakes (clock time), so a progress line can say so.
+        self._wakes: list[float] = []
 
     @property
     def enabled(self) -> bool:
         """False when the limit is 0 or less, which sends without waiting."""
         return self.limit > 0
+
+    def wait_left(self) -> float | None:
+        """Seconds until the first request waiting for the limit (or a 429's hold) may go; None when none
+        waits. Read by progress lines while the wait goes on: ``waits`` counts a wait only once it is over.
+        """
+        now = self._clock()
+        if self._wakes:
+            return max(min(self._wakes) - now, 0.0)
+        if now < self._hold_until:
+            return self._hold_until - now
+        return None
 
     def hold(self, seconds: float) -> None:
         """Send nothing for ``seconds`` from now (after a 429 everyone waits, not only the caller)."""
@@ -81,8 +94,13 @@ class SlidingWindowLimiter:
             else:
                 delay = self._sent[0] + self.window - now
             waited = True
-            # Several waiters may wake together; each checks again and only one takes a freed place.
-            await self._sleep(delay)
+            wake = now + delay
+            self._wakes.append(wake)
+            try:
+                # Several waiters may wake together; each checks again and only one takes a freed place.
+                await self._sleep(delay)
+            finally:
+                self._wakes.remove(wake)
 
 
 _shared: dict[tuple[str, str, float], SlidingWindowLimiter] = {}

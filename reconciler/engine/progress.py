@@ -6,8 +6,12 @@ reads them through :func:`progress_text` while the run goes on (see ``reconciler
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from reconciler.api.ratelimit import WINDOW_SECONDS
+from reconciler.settings import RATE_ENV
 
 if TYPE_CHECKING:
     from reconciler.engine.session import Session
@@ -28,8 +32,14 @@ def progress_text(session: Session) -> str:
         client = session.client
     except RuntimeError:  # not open yet, or closed
         return f"scopes {progress.scopes_done}/{progress.scopes_total}"
-    waits = client.limiter.waits
+    limiter = client.limiter
     text = f"scopes {progress.scopes_done}/{progress.scopes_total} fetched · {client.call_count} requests"
-    if waits:
-        text += f" · {waits} waits for the rate limit"
+    left = limiter.wait_left()
+    if left is not None:
+        # Without this a minute-long wait looks like a hang: the counters above stand still meanwhile.
+        per = "min" if limiter.window == WINDOW_SECONDS else f"{limiter.window:g} s"
+        limit = f"{limiter.limit} requests/{per}, {RATE_ENV}" if limiter.enabled else "the API answered 429"
+        text += f" · waiting {math.ceil(left)} s for the rate limit ({limit})"
+    elif limiter.waits:
+        text += f" · {limiter.waits} waits for the rate limit"
     return text

@@ -27,6 +27,20 @@ class FakeClock:
         self.now = max(self.now, deadline)
 
 
+class GatedSleep:
+    """A sleep that lasts until the test opens it, on a fake clock: the test looks in mid-wait."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.asleep = anyio.Event()
+        self.gate = anyio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.asleep.set()
+        await self.gate.wait()
+        await self.clock.sleep(seconds)
+
+
 def max_in_window(times: list[float], window: float = 60.0) -> int:
     """The most events any half-open window of ``window`` seconds holds (the server's counting)."""
     ordered = sorted(times)

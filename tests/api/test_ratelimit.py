@@ -9,7 +9,7 @@ import anyio.lowlevel
 import pytest
 
 from reconciler.api import SlidingWindowLimiter, shared_limiter
-from tests.api.helpers import FakeClock, max_in_window
+from tests.api.helpers import FakeClock, GatedSleep, max_in_window
 
 pytestmark = pytest.mark.anyio
 
@@ -132,3 +132,39 @@ def test_one_limiter_per_token_and_url_in_the_process():
     assert shared_limiter("tok-a", "https://api.example.test/", 60) is first
     assert shared_limiter("tok-b", "https://api.example.test", 60) is not first
     assert shared_limiter("tok-a", "http://127.0.0.1:9", 60) is not first
+
+
+async def test_wait_left_counts_down_while_a_request_waits_for_the_window():
+    clock = FakeClock()
+    sleep = GatedSleep(clock)
+    limiter = SlidingWindowLimiter(2, clock=clock, sleep=sleep)
+    assert limiter.wait_left() is None
+    await limiter.acquire()
+    await limiter.acquire()
+    clock.now += 19.0
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)
+        await sleep.asleep.wait()
+        assert limiter.wait_left() == pytest.approx(41.0)
+        assert limiter.waits == 0  # counted only once the wait is over
+        clock.now += 10.0
+        assert limiter.wait_left() == pytest.approx(31.0)
+        sleep.gate.set()
+    assert limiter.wait_left() is None and limiter.waits == 1
+
+
+async def test_wait_left_covers_a_hold_and_forgets_a_cancelled_waiter():
+    clock = FakeClock()
+    sleep = GatedSleep(clock)
+    limiter = SlidingWindowLimiter(1, clock=clock, sleep=sleep)
+    limiter.hold(7.5)  # a 429's Retry-After: the client itself sleeps, nobody is in acquire yet
+    assert limiter.wait_left() == pytest.approx(7.5)
+    clock.now += 8.0
+    assert limiter.wait_left() is None
+    await limiter.acquire()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(limiter.acquire)
+        await sleep.asleep.wait()
+        assert limiter.wait_left() == pytest.approx(60.0)
+        tg.cancel_scope.cancel()
+    assert limiter.wait_left() is None
