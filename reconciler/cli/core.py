@@ -285,7 +285,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from reconciler.engine import Session, import_scopes
+    from reconciler.engine import Session, import_scopes, scope_title
 
     async with Session(settings, config_for(settings)) as session:
         kind = session.kind(args.kind)
@@ -294,7 +294,8 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
         echo_err(f"no {kind.name} scopes found in the account")
         return EXIT_ERROR
     for scope in imported:
-        echo(f"wrote {scope.edit.file} ({scope.resources} resource(s) of {kind.name}/{scope.scope})")
+        title = scope_title(kind.name, scope.scope)
+        echo(f"wrote {scope.edit.file} ({scope.resources} resource(s) of {title})")
         for note in scope.notes:
             echo_err(f"  kept as the API gave it (see the comment in the file): {note}")
     echo("The files describe the account as it is: `plan` shows no changes for them. Commit them.")

@@ -41,7 +41,7 @@ from reconciler.engine.importer import (
     resolve_scopes,
 )
 from reconciler.engine.journal import journal_notices, read_journal
-from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary
+from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary, scope_title
 from reconciler.engine.overview import AccountOverview, ManagedScopes, account_overview
 from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
 from reconciler.engine.progress import Progress, progress_text
@@ -203,6 +203,7 @@ __all__ = [
     "scaffold_repository",
     "schema_document",
     "scope_commits",
+    "scope_title",
     "settle_interrupted",
     "tree_state",
     "undo_source",

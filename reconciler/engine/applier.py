@@ -20,7 +20,7 @@ from reconciler.engine.diff import field_changes
 from reconciler.engine.execution import ApplyReport, PlanSource, Run
 from reconciler.engine.journal import Journal, read_journal
 from reconciler.engine.lock import account_lock_name, apply_lock, user_lock_dir
-from reconciler.engine.model import Plan
+from reconciler.engine.model import Plan, scope_title
 from reconciler.engine.planner import Target, load_for_plan, plan_desired
 from reconciler.engine.render import field_lines
 from reconciler.engine.session import Session
@@ -167,7 +167,7 @@ async def apply_plan(
                 moved=moved,
             )
         blocked = [f"{c.address}: {c.blocked}" for c in current.changes if c.blocked]
-        unsafe = [f"{s.kind}/{s.scope}: {s.unsafe}" for s in current.scopes if s.unsafe]
+        unsafe = [f"{scope_title(s.kind, s.scope)}: {s.unsafe}" for s in current.scopes if s.unsafe]
         if blocked or (unsafe and not force):
             audit.write("refused", reason="unsafe", plan_hash=current.plan_hash, details=blocked + unsafe)
             raise UnsafePlan("unsafe plan refused:\n" + "\n".join(f"  {line}" for line in blocked + unsafe))

@@ -23,13 +23,19 @@ POLICY_KIND = "policy"
 
 
 def scope_title(kind: str, scope: str) -> str:
-    """``dns/example.ch``, ``share_links/Demo Drive``: a scope as plan headers, targets and MCP arguments
-    spell it (the kind's name, then the scope as its file names it)."""
-    return reveal(f"{kind}/{scope}")
+    """``dns/example.ch``, ``share_links/Demo Drive``, ``teams``: a scope as plan headers, targets and MCP
+    arguments spell it (the kind's name, then the scope as its file names it).
+
+    A kind with one scope names that scope after itself (``teams`` in ``account/teams.yaml``); saying it
+    twice (``teams/teams``) told the reader nothing, so the kind's name alone is the title, and the target
+    ``teams`` selects the same scope. Only what is shown changes: the machine address stays
+    ``teams/teams/Support`` (rules, journal, audit, plan JSON and hash).
+    """
+    return reveal(kind if scope == kind else f"{kind}/{scope}")
 
 
 def change_title(kind: str, scope: str, display_key: str) -> str:
-    """``share_links/Demo Drive: /Marketing/logo.png``: one resource as a person reads it.
+    """``share_links/Demo Drive: /Marketing/logo.png``, ``teams: Support``: one resource as a person reads it.
 
     The plan's header for the scope, then the key as the plan lists it under that header. The machine
     address (:attr:`Change.address`, ``kind/scope/key``) is what rules match and what journal and audit
@@ -181,7 +187,7 @@ class Plan(BaseModel):
 
     @property
     def unsafe_reasons(self) -> list[str]:
-        reasons = [f"{s.kind}/{s.scope}: {s.unsafe}" for s in self.scopes if s.unsafe]
+        reasons = [f"{scope_title(s.kind, s.scope)}: {s.unsafe}" for s in self.scopes if s.unsafe]
         reasons += [f"{c.address}: {c.blocked}" for c in self.changes if c.blocked]
         return reasons
 

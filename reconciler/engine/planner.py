@@ -18,7 +18,7 @@ from reconciler.desired.yamlio import display_path
 from reconciler.engine.diff import diff_scope, field_changes
 from reconciler.engine.journal import Planned, journal_notices, read_journal
 from reconciler.engine.lock import lock_is_held
-from reconciler.engine.model import POLICY_KIND, Change, Plan, ScopeSummary
+from reconciler.engine.model import POLICY_KIND, Change, Plan, ScopeSummary, scope_title
 from reconciler.engine.session import Session
 from reconciler.errors import DesiredStateError, Reason, SettingsError
 from reconciler.kinds import all_kinds
@@ -214,7 +214,7 @@ async def plan_desired(
         if policy is not None:
             changes.insert(0, policy)
     notes = [
-        f"{item.kind.name}/{item.scope} {item.kind.format_key(obj.key)}: {obj.note}"
+        f"{scope_title(item.kind.name, item.scope)} {item.kind.format_key(obj.key)}: {obj.note}"
         for item, live in fetched
         for obj in live
         if obj.note

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.desired import EditResult, display_path, dump_yaml, scope_path, shown_path
-from reconciler.engine import account_overview, import_scopes, live_document
+from reconciler.engine import account_overview, import_scopes, live_document, scope_title
 from reconciler.kinds import get_kind
 from reconciler.mcp.app import McpApp
 from reconciler.mcp.models import KindScopes, Overview
@@ -36,7 +36,7 @@ async def live_yaml(app: McpApp, kind_name: str, scope: str | None) -> str:
     async with app.session() as session:
         live = await live_document(session, kind, scope)
     path = shown_path(app.settings.state_dir, scope_path(app.settings.state_dir, kind, scope))
-    head = f"# live {kind.name}/{scope}: {live.resources} resource(s), in the shape of {path}\n"
+    head = f"# live {scope_title(kind.name, scope)}: {live.resources} resource(s), in the shape of {path}\n"
     return head + dump_yaml(live.document)
 
 

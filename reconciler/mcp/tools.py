@@ -21,7 +21,7 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import AfterValidator, BaseModel, Field
 
 from reconciler.desired import EditResult, load_desired, read_scope, remove_entry, set_entry
-from reconciler.engine import AUDITS, find_read_kind
+from reconciler.engine import AUDITS, find_read_kind, scope_title
 from reconciler.errors import ApprovalError, DesiredStateError
 from reconciler.kinds import all_kinds, get_kind
 from reconciler.mcp import gitops, history, inventory, live, planning
@@ -253,7 +253,7 @@ async def ik_import_live(
 ) -> str:
     """Write a scope's desired file from live state, so its plan becomes empty."""
     result = await live.import_live(app_of(ctx), kind, scope, overwrite=overwrite)
-    return _edit_text(result, f"imported live {kind}/{scope}")
+    return _edit_text(result, f"imported live {scope_title(kind, scope)}")
 
 
 # -- plan / apply ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.engine.model import Change, FieldChange, Plan
+from reconciler.engine.model import Change, FieldChange, Plan, scope_title
 from reconciler.engine.quoting import quote_value, reveal
 from reconciler.kinds.base import SENSITIVE_MARK
 
@@ -147,7 +147,9 @@ def approval_content(plan: Plan, *, value_limit: int | None = VALUE_LIMIT) -> Ap
         )
     ordered = sorted(blocks, key=_rank)  # stable: the plan's order within a rank
     unsafe = tuple(
-        f"over a safety threshold: {s.kind}/{s.scope}: {s.unsafe}" for s in plan.scopes if s.unsafe
+        f"over a safety threshold: {scope_title(s.kind, s.scope)}: {s.unsafe}"
+        for s in plan.scopes
+        if s.unsafe
     )
     return ApprovalContent(
         title=f"Apply plan {plan.plan_hash[:12]} to {where}?",
