@@ -1,4 +1,4 @@
-"""kDrive file accesses of users and teams (``kdrive.json``: ``/2/drive/{d}/files/{f}/access/users|teams``).
+"""kDrive accesses of files (``kdrive.json``: ``/2/drive/{d}/files/{f}/access[/users|/teams]``).
 
 Scope family ``drive``. The drive's users are the inventory's ``drive_users`` list (served by
 routes_inventory.py, written by routes_drive_users.py); accesses are stored per drive and file in
@@ -7,6 +7,9 @@ routes_inventory.py, written by routes_drive_users.py); accesses are stored per 
     "drive_file_access": {"140946": {"10": {"users": {"5000103": "manage"}, "teams": {"81002": "write"}}}}
 
 The simulator keeps the accesses given to a file itself; the real API may list inherited ones too.
+``GET …/access`` answers the users, teams and invitations of a file at once (the spec's ``FileAccess``); the
+simulator has no external invitations, so ``invitations`` is always empty, and ``parent_access`` (only with
+``with=parent_access`` in the real API, a guess) is never served.
 Invented where nothing documents the real behaviour: ``PUT``/``DELETE`` of an access the file does not have
 answer 404 ``object_not_found``; an unknown user or team id in a ``POST`` gets ``result: false``; a body field
 the route does not know answers 422 ``validation_failed``.
@@ -85,15 +88,20 @@ def _accesses(state: SandboxState, drive_id: int) -> dict[str, dict[str, dict[st
     return found
 
 
-def _file(request: Request) -> tuple[SandboxState, dict[str, Any], dict[str, str], str]:
-    """The state, the drive, and the stored accesses of one kind (users or teams) of the file."""
+def _file_access(request: Request) -> tuple[SandboxState, dict[str, Any], dict[str, dict[str, str]]]:
+    """The state, the drive, and the stored accesses (users and teams) of the file."""
     state, drive = _drive(request)
     drive_id = int(drive["id"])
     item = store.node(state, drive_id, int(request.path_params["file_id"]))
     if store.trashed(item):
         raise not_found("File")
+    return state, drive, _accesses(state, drive_id).setdefault(str(item["id"]), {})
+
+
+def _file(request: Request) -> tuple[SandboxState, dict[str, Any], dict[str, str], str]:
+    """The state, the drive, and the stored accesses of one kind (users or teams) of the file."""
+    state, drive, access = _file_access(request)
     who = "users" if "/access/users" in request.url.path else "teams"
-    access = _accesses(state, drive_id).setdefault(str(item["id"]), {})
     return state, drive, access.setdefault(who, {}), who
 
 
@@ -115,13 +123,26 @@ def _view(state: SandboxState, drive: dict[str, Any], who: str, raw_id: str, rig
     }
 
 
-async def list_access(request: Request) -> Response:
-    state, drive, granted, who = _file(request)
+def _rows(
+    state: SandboxState, drive: dict[str, Any], granted: dict[str, str], who: str
+) -> list[dict[str, Any]]:
     if who == "users":  # a user removed from the drive loses their accesses with it
         members = {str(u["id"]) for u in _users(state, int(drive["id"]))}
         for raw in [raw for raw in granted if raw not in members]:
             del granted[raw]
-    return success([_view(state, drive, who, raw, right) for raw, right in sorted(granted.items())])
+    return [_view(state, drive, who, raw, right) for raw, right in sorted(granted.items())]
+
+
+async def list_access(request: Request) -> Response:
+    state, drive, granted, who = _file(request)
+    return success(_rows(state, drive, granted, who))
+
+
+async def file_access(request: Request) -> Response:
+    """``GET …/access``: the lists of ``…/access/users`` and ``…/access/teams`` in one answer."""
+    state, drive, access = _file_access(request)
+    found = {who: _rows(state, drive, access.setdefault(who, {}), who) for who in ("users", "teams")}
+    return success({**found, "invitations": []})
 
 
 async def add_access(request: Request) -> Response:
@@ -190,6 +211,7 @@ async def remove_access(request: Request) -> Response:
 _ACCESS = "/2/drive/{drive_id:int}/files/{file_id:int}/access"
 
 ROUTES = [
+    ApiRoute(_ACCESS, file_access, methods=("GET",), scope="drive"),
     ApiRoute(f"{_ACCESS}/users", list_access, methods=("GET",), scope="drive"),
     ApiRoute(f"{_ACCESS}/users", add_access, methods=("POST",), scope="drive"),
     ApiRoute(f"{_ACCESS}/users/{{user_id:int}}", update_access, methods=("PUT",), scope="drive"),

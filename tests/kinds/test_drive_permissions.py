@@ -111,7 +111,8 @@ async def test_fetch_reads_the_access_of_the_root_and_each_top_folder(sandbox):
         ("GET", "/2/drive"),
         ("GET", f"/3/drive/{DRIVE}/files/1/files"),
         ("GET", USERS),  # the emails behind the user ids, once
-        *[(("GET", ACCESS.format(f) + f"/{who}")) for f in (1, 13, 11, 10, 12) for who in ("users", "teams")],
+        # One request per folder: its users, teams and invitations in one answer.
+        *[("GET", ACCESS.format(f)) for f in (1, 13, 11, 10, 12)],
     ]
 
 
@@ -273,9 +274,7 @@ def test_drive_access_live_values_always_round_trip(
         "/2/drive": [{"id": 5, "name": "Demo Drive"}],
         "/2/drive/5/users": [{"id": index + 1, **row} for index, row in enumerate(users)],
         "/3/drive/5/files/1/files": [{"id": 20, "name": "Finance", "type": "dir"}],
-        "/2/drive/5/files/1/access/users": user_rows,
-        "/2/drive/5/files/1/access/teams": team_rows,
-        "/2/drive/5/files/20/access/users": [],
-        "/2/drive/5/files/20/access/teams": team_rows[:1],
+        "/2/drive/5/files/1/access": {"users": user_rows, "teams": team_rows, "invitations": []},
+        "/2/drive/5/files/20/access": {"users": [], "teams": team_rows[:1], "invitations": []},
     }
     round_trip(KIND, SCOPE, answers)

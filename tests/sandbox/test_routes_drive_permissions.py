@@ -79,6 +79,21 @@ async def test_access_lists_match_the_spec(app, openapi):
     ]
 
 
+async def test_one_access_answer_lists_users_teams_and_invitations(app, openapi):
+    # What drive_permissions reads: one request per folder instead of …/users plus …/teams.
+    async with client_for(app) as client:
+        for file_id in (1, 10, 11):
+            whole = (await client.get(ACCESS.format(file_id))).json()
+            validate(openapi, SPEC_ACCESS, "get", 200, whole)
+            users = (await client.get(ACCESS.format(file_id) + "/users")).json()["data"]
+            teams = (await client.get(ACCESS.format(file_id) + "/teams")).json()["data"]
+            assert whole["data"] == {"users": users, "teams": teams, "invitations": []}
+        assert [r["name"] for r in (await client.get(ACCESS.format(10))).json()["data"]["teams"]] == [
+            "Marketing"
+        ]
+        assert (await client.get(ACCESS.format(999))).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("who", "ids_field", "grantee"), [("users", "user_ids", 5000105), ("teams", "team_ids", 81001)]
 )

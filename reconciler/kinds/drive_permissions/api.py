@@ -3,8 +3,9 @@
 Reads per scope and run (cached in ``RunContext.cache``): the drive list (shared with share_links), the
 drive's users (``GET /2/drive/{d}/users``), the folders at the drive's root (``GET
 /3/drive/{d}/files/1/files``), and for the root, each of those folders and any deeper folder the file names,
-its accesses (``GET /2/drive/{d}/files/{f}/access/users`` and ``…/access/teams``). Team ids come from the
-teams kind's lookup (``reconciler.kinds.teams.team.team_id``), read only when a team is granted something.
+its accesses (``GET /2/drive/{d}/files/{f}/access``: users, teams and invitations in one answer). Team ids
+come from the teams kind's lookup (``reconciler.kinds.teams.team.team_id``), read only when a team is
+granted something.
 """
 
 from __future__ import annotations
@@ -43,9 +44,14 @@ def users_path(drive_id: int) -> str:
     return f"/2/drive/{segment(drive_id)}/users"
 
 
+def file_access_path(drive_id: int, file_id: int) -> str:
+    """``…/access`` of a file or folder: its users, teams and invitations, read in one request."""
+    return f"/2/drive/{segment(drive_id)}/files/{segment(file_id)}/access"
+
+
 def access_path(drive_id: int, file_id: int, who: str) -> str:
-    """``…/access/users`` or ``…/access/teams`` of a file or folder."""
-    return f"/2/drive/{segment(drive_id)}/files/{segment(file_id)}/access/{who}"
+    """``…/access/users`` or ``…/access/teams`` of a file or folder, where its accesses are written."""
+    return f"{file_access_path(drive_id, file_id)}/{who}"
 
 
 async def drive_user_rows(ctx: RunContext, drive_id: int) -> list[dict[str, Any]]:
@@ -143,7 +149,10 @@ async def read_access(
     by_email: dict[str, int] = {}
     by_team: dict[str, int] = {}
     strangers: list[str] = []
-    for row in await ctx.client.get(access_path(drive_id, file_id, "users")) or []:
+    # External invitations (the answer's third list) go to an email that is no drive user: the file, which
+    # names drive users, cannot express them, and apply never touches them.
+    answer = await ctx.client.get(file_access_path(drive_id, file_id)) or {}
+    for row in answer.get("users") or []:
         if row.get("access") != "user" or row.get("status") not in LIVE_STATUSES or row.get("right") is None:
             continue
         email = emails.get(int(row["id"]))
@@ -152,7 +161,7 @@ async def read_access(
             continue
         users[email] = row["right"]
         by_email[email] = int(row["id"])
-    for row in await ctx.client.get(access_path(drive_id, file_id, "teams")) or []:
+    for row in answer.get("teams") or []:
         if row.get("status") not in LIVE_STATUSES or row.get("right") is None:
             continue
         name, why = checked_name(_team_name, row.get("name"))
