@@ -158,3 +158,25 @@ def test_damaged_record_is_ignored(flow: Flow) -> None:
     code, found, report = sides(flow)
     assert (code, found) == (2, {"dns/example.ch/app A": "unknown"})
     assert report["notes"] == ["the last-apply record is damaged; ignoring it"]
+
+
+def test_drift_reads_the_deeper_folders_the_base_commit_names(flow: Flow) -> None:
+    # drive_permissions reads a folder below the root only when the desired file names it, and fetch reads
+    # that file from the session's state directory: for `drift --base`, the exported commit, not the
+    # working tree (where the entry is gone here, uncommitted).
+    assert flow.run("import", "--sandbox", "drive_permissions", "Demo Drive").code == 0
+    state = flow.sandbox()
+    state.data["drive_file_access"]["140946"]["103"] = {"users": {"5000103": "read"}, "teams": {}}
+    state.save(flow.home / "sandbox.json")
+    file = flow.root / "state" / "drive" / "permissions" / "Demo Drive.yaml"
+    committed = file.read_text(encoding="utf-8")
+    entry = "/Marketing/Campaign 2026:\n  users:\n    bruno.keller@example.ch: manage\n"
+    file.write_text(committed + entry, encoding="utf-8")
+    flow.commit_all("Bruno manages the campaign folder")
+    file.write_text(committed, encoding="utf-8")
+    code, found, report = sides(flow, "--base", "HEAD")
+    assert code == 2, report
+    assert list(found) == ["drive_permissions/Demo Drive//Marketing/Campaign 2026"]
+    (change,) = report["plan"]["changes"]
+    assert change["before"]["users"] == {"bruno.keller@example.ch": "read"}
+    assert change["after"]["users"] == {"bruno.keller@example.ch": "manage"}
