@@ -15,6 +15,8 @@ from reconciler.desired.edit import (
 )
 from reconciler.desired.limits import Limits, check_value
 from reconciler.desired.loader import (
+    NO_STATE_DIR_HINT,
+    STATE_DIR_MISSING,
     DesiredState,
     FileSource,
     ScopeDesired,
@@ -36,6 +38,8 @@ from reconciler.desired.yamlio import (
 
 __all__ = [
     "CONFIG_FILE",
+    "NO_STATE_DIR_HINT",
+    "STATE_DIR_MISSING",
     "AccountConfig",
     "DesiredState",
     "EditResult",

@@ -18,6 +18,13 @@ from reconciler.kinds.base import DesiredObject, Kind, Located, SpecModel
 
 _M = TypeVar("_M", bound=BaseModel)
 
+STATE_DIR_MISSING = "state-dir-missing"
+"""The rule of the reason raised when the state directory is not there (a front may say more)."""
+NO_STATE_DIR_HINT = (
+    "run it in the configuration repository's root, or name the folder with --state DIR "
+    "(INFOMANIAK_STATE_DIR); `infomaniak-gitops init` starts a new one"
+)
+
 
 def _field_path(path: Sequence[str | int]) -> str:
     text = ""
@@ -204,8 +211,10 @@ def load_desired(
     bytes were already loaded by this code is taken from the parse cache (``cache.py``).
     """
     if not root.is_dir():
+        missing = f"state directory does not exist (looked for {root.resolve()})"
         raise DesiredStateError(
-            [Reason(display_path(root), None, None, "", "state directory does not exist", "io")]
+            [Reason(display_path(root), None, None, "", missing, STATE_DIR_MISSING)],
+            next_step=NO_STATE_DIR_HINT,
         )
     chosen = limits or Limits.from_env()
     wanted = list(selected) if selected is not None else None

@@ -7,12 +7,14 @@ handler is wrapped with :func:`tool_errors`. The server redacts secrets from eve
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 import git
 from mcp.server.mcpserver.exceptions import ToolError
 
+from reconciler.desired import NO_STATE_DIR_HINT, STATE_DIR_MISSING
 from reconciler.errors import (
     ApiAuthError,
     ApiError,
@@ -39,7 +41,7 @@ R = TypeVar("R")
 # The next step per error class; the most specific class in the MRO wins.
 NEXT_STEP: dict[type[Exception], str] = {
     ReconcilerError: "Check the arguments and try again.",
-    SettingsError: "Fix the argument or setting named above and call the tool again.",
+    SettingsError: "Fix the argument named above and call the tool again.",
     DesiredStateError: "Fix the entries named above (ik_desired_set / ik_desired_remove), then ik_validate.",
     ApiError: "Check the scope with ik_overview, then retry.",
     ApiAuthError: "The API token was refused: the user must set a valid INFOMANIAK_API_TOKEN in the MCP "
@@ -64,14 +66,35 @@ NEXT_STEP: dict[type[Exception], str] = {
     git.GitError: "Check the repository state with ik_git_status; the user may need to fix git by hand.",
 }
 
+# A setting the server read at launch (its environment or arguments): a new call cannot change it.
+_SERVER_SETTING = re.compile(r"\bINFOMANIAK_[A-Z_]+\b|--read-only|--approval")
+RESTART_STEP = (
+    "The fix is in the server's launch configuration (its environment or arguments in the MCP client's "
+    "settings), not in a tool argument: the user fixes the setting named above there and restarts the "
+    "server; calling the tool again changes nothing until then."
+)
+NO_STATE_DIR_STEP = (
+    "The server reads the desired files from the folder named above, which does not exist: it was started "
+    "outside the configuration repository. The user starts the server in the root of the configuration "
+    "repository (`cwd` in the MCP client's server config, or INFOMANIAK_STATE_DIR in its `env`), then "
+    "restarts it; `infomaniak-gitops init` starts a new configuration repository."
+)
+
 _CLI_HINTS = (
     "  fix the files, then run `infomaniak-gitops validate`",
+    f"  {NO_STATE_DIR_HINT}",
     "  run `infomaniak-gitops plan` again and approve the new plan",
     "  run `infomaniak-gitops plan` to see what remains",
 )
 
 
 def next_step(exc: Exception) -> str:
+    if isinstance(exc, DesiredStateError) and any(
+        reason.rule == STATE_DIR_MISSING for reason in getattr(exc, "reasons", ())
+    ):
+        return NO_STATE_DIR_STEP
+    if type(exc) is SettingsError and _SERVER_SETTING.search(str(exc)):
+        return RESTART_STEP
     for cls in type(exc).__mro__:
         if cls in NEXT_STEP:
             return NEXT_STEP[cls]

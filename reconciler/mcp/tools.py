@@ -20,7 +20,14 @@ from mcp.server.mcpserver import (
 from mcp_types import CallToolResult, TextContent
 from pydantic import AfterValidator, BaseModel, Field
 
-from reconciler.desired import EditResult, load_desired, read_scope, remove_entry, set_entry
+from reconciler.desired import (
+    STATE_DIR_MISSING,
+    EditResult,
+    load_desired,
+    read_scope,
+    remove_entry,
+    set_entry,
+)
 from reconciler.engine import AUDITS, find_read_kind, scope_title
 from reconciler.errors import ApprovalError, DesiredStateError
 from reconciler.kinds import all_kinds, get_kind
@@ -236,6 +243,8 @@ async def ik_validate(ctx: Ctx) -> str:
     try:
         desired = load_desired(app.settings.state_dir, all_kinds())
     except DesiredStateError as exc:
+        if any(reason.rule == STATE_DIR_MISSING for reason in exc.reasons):
+            raise  # no file to fix: the server was started in the wrong folder (tool_errors says so)
         problems = "\n".join(f"  {reason}" for reason in exc.reasons)
         return f"INVALID ({len(exc.reasons)} problem(s)):\n{problems}\nNext: fix them with ik_desired_set.\n"
     count = sum(len(scope.objects) for scope in desired.scopes)

@@ -73,8 +73,11 @@ def test_config_errors_are_positioned_and_defaults_apply(tmp_path: Path) -> None
 
 
 def test_missing_state_dir_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DesiredStateError, match="state directory does not exist"):
+    with pytest.raises(DesiredStateError, match="state directory does not exist") as caught:
         load_desired(tmp_path / "nope", [FakeKind()])
+    # Where it looked, absolute (a server started in the wrong folder shows it), and how to point it right.
+    assert f"looked for {(tmp_path / 'nope').resolve()}" in str(caught.value)
+    assert "configuration repository's root" in str(caught.value) and "--state DIR" in str(caught.value)
 
 
 def test_selection_narrows_files(tmp_path: Path) -> None:

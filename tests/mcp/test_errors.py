@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import git
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
@@ -13,9 +15,13 @@ from reconciler.errors import (
     DesiredStateError,
     Reason,
     ReconcilerError,
+    SettingsError,
     StalePlan,
 )
+from reconciler.mcp import McpApp, ToolName, build_server
 from reconciler.mcp.errors import NEXT_STEP, describe, next_step, tool_errors
+from reconciler.settings import load_settings
+from tests.mcp.conftest import SECRET, client, text_of
 
 
 def _all_subclasses(cls: type[Exception]) -> set[type[Exception]]:
@@ -90,3 +96,34 @@ def test_an_unapproved_plan_points_to_the_approval_channels() -> None:
     next_part = text.split("Next: ", 1)[1]
     assert next_part != "Nothing was applied."
     assert "approval link" in next_part and "ik_apply asks" in next_part and "ik_plan" in next_part
+
+
+@pytest.mark.anyio
+async def test_a_server_started_outside_the_repository_says_where_it_looked(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    env = {"INFOMANIAK_GITOPS_HOME": str(tmp_path / "work"), "INFOMANIAK_API_TOKEN": SECRET}
+    settings = load_settings(sandbox=True, env=env, cwd=elsewhere)  # the default ./state, not there
+    app = McpApp(settings, env=env)
+    async with client(build_server(app), "auto") as c:
+        planned = await c.call_tool(ToolName.PLAN.value, {})
+        validated = await c.call_tool(ToolName.VALIDATE.value, {})
+    for result in (planned, validated):
+        text = text_of(result)
+        assert result.is_error
+        assert f"looked for {(elsewhere / 'state').resolve()}" in text
+        next_part = text.split("Next: ", 1)[1]
+        assert "root of the configuration repository" in next_part and "INFOMANIAK_STATE_DIR" in next_part
+        assert "`cwd`" in next_part and "restart" in next_part
+        assert "ik_desired_set" not in text  # editing files cannot help: there is no folder to edit
+        assert "infomaniak-gitops validate" not in text and "--state" not in text  # the CLI's hint
+
+
+def test_a_setting_of_the_server_says_to_restart_it() -> None:
+    text = describe(SettingsError("no API token: set INFOMANIAK_API_TOKEN to an Infomaniak API token"))
+    next_part = text.split("Next: ", 1)[1]
+    assert "restart" in next_part and "call the tool again" not in next_part
+    argument = describe(
+        SettingsError("branch '-x' is empty or starts with '-'; give a name like dns/add-api")
+    )
+    assert argument.endswith("Next: Fix the argument named above and call the tool again.")
