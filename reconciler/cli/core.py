@@ -222,7 +222,6 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             f"--expect-plan-hash {args.expect_plan_hash!r} is not a plan hash (64 lowercase hex digits); "
             "refusing to apply\n  copy the hash from the plan comment or `infomaniak-gitops plan`"
         )
-    _check_clean(args, settings)
     if args.plan_file:
         approved = load_plan_file(Path(args.plan_file))
         if approved.sandbox != settings.sandbox:
@@ -238,6 +237,8 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
                 f"({approved.plan_hash[:12]})"
             )
         targets = parse_targets(approved.targets)
+    # After the plan file's own checks: a sandbox plan applied without --sandbox is told that first.
+    _check_clean(args, settings)
     commit = describe_commit(settings.state_dir)
     undo_of = approved.undo_of if approved is not None else None
     async with Session(settings, config_for(settings)) as session:

@@ -38,6 +38,16 @@ def dns_state(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def committed_dns_state(tmp_path: Path, dns_state: Path) -> Path:
+    """``dns_state`` committed in a git repository at ``tmp_path``: what a real-account apply needs."""
+    env = {**clean_env(), "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.invalid"}
+    env |= {"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    for args in (["init", "-q"], ["add", "state"], ["-c", "commit.gpgsign=false", "commit", "-qm", "state"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
+    return dns_state
+
+
+@pytest.fixture
 def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(
         *args: str, env: dict[str, str] | None = None, stdin: str | None = None

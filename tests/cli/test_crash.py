@@ -81,7 +81,7 @@ def _duplicates(sandbox_file: Path) -> list[tuple[str, str, str, str]]:
 
 
 def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplicates(
-    tmp_path: Path, dns_state: Path
+    tmp_path: Path, committed_dns_state: Path
 ) -> None:
     rng = random.Random(9)
     port = _free_port()

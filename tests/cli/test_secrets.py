@@ -9,7 +9,7 @@ from tests.cli.conftest import clean_env
 
 
 def test_token_never_appears_in_output_logs_or_audit(
-    run_cli, dns_state: Path, server: str, tmp_path: Path
+    run_cli, committed_dns_state: Path, server: str, tmp_path: Path
 ) -> None:
     env = clean_env(INFOMANIAK_API_TOKEN=TOKEN, INFOMANIAK_API_URL=server)
     outputs = []
