@@ -120,17 +120,32 @@ def approval_of(args: argparse.Namespace, plan: Plan) -> str | None:
     )
 
 
-async def run_apply(apply: Any, *, progress: AbstractAsyncContextManager[None] | None = None) -> int:
+async def run_apply(
+    apply: Any, journal_file: Path, *, progress: AbstractAsyncContextManager[None] | None = None
+) -> int:
     """Await an ``apply_plan`` call and print its report; exit 3 when only the verification failed.
 
-    ``progress`` (a progress line) is shown while the apply runs and gone before the report prints.
+    ``progress`` (a progress line) is shown while the apply runs and gone before the report prints. On
+    Ctrl-C the apply has recorded what it did in ``journal_file`` before the interrupt reaches here: that is
+    said at once (the exit code stays the interrupt's, in ``main``).
     """
+    import asyncio
+
+    from reconciler.engine import interruption_notice, read_journal
+
+    before = read_journal(journal_file)
     try:
         async with progress or nullcontext():
             report: ApplyReport = await apply
     except UnverifiedApply as exc:
         echo_err(f"warning: {exc}")
         return EXIT_UNVERIFIED
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        # asyncio.run turns the first Ctrl-C into the task's cancellation: both mean an interrupt.
+        since = before.apply_id if before is not None else None
+        notice = interruption_notice(read_journal(journal_file), since=since)
+        echo_err("\n".join([f"warning: {notice[0]}", *notice[1:]]))
+        raise
     for line in report.applied:
         echo(f"  done: {line}")
     echo(
@@ -277,6 +292,7 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
                 source=undo_source(undo_of) if undo_of else None,
                 undo_of=undo_of,
             ),
+            settings.journal_file,
             progress=line(label="apply"),
         )
 

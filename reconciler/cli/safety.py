@@ -58,7 +58,8 @@ async def _undo(args: argparse.Namespace) -> int:
                 force=args.force,
                 source=undo_source(args.apply_id),
                 undo_of=args.apply_id,
-            )
+            ),
+            settings.journal_file,
         )
     echo_err(
         "note: live state is back as before that apply, but the desired files still say otherwise:\n"

@@ -40,7 +40,7 @@ from reconciler.engine.importer import (
     live_document,
     resolve_scopes,
 )
-from reconciler.engine.journal import journal_notices, read_journal
+from reconciler.engine.journal import interruption_notice, journal_notices, read_journal
 from reconciler.engine.model import Change, FieldChange, Plan, ScopeSummary, scope_title
 from reconciler.engine.overview import AccountOverview, ManagedScopes, account_overview
 from reconciler.engine.planner import Target, load_for_plan, make_plan, parse_targets, plan_desired
@@ -172,6 +172,7 @@ __all__ = [
     "import_scopes",
     "init_repository",
     "installed_command",
+    "interruption_notice",
     "is_dirty",
     "journal_notices",
     "live_document",

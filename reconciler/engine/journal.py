@@ -287,6 +287,40 @@ def journal_notices(
     return lines
 
 
+NOT_STARTED_SHOWN = 10
+"""Not-started changes an interruption notice lists by name; the rest are counted."""
+
+
+def interruption_notice(state: JournalState | None, *, since: str | None) -> list[str]:
+    """What an apply this process just saw interrupted (Ctrl-C) did, for the terminal at once.
+
+    The journal is complete by then (the run records the interruption before the interrupt goes on), so
+    the notice the next plan would print can be given now, with the applied changes named. ``since`` is the
+    journal's apply id before this apply started: the same id means it was interrupted before its first write.
+    """
+    if state is None or state.apply_id == since:
+        return ["the apply was interrupted before its first change: nothing was applied"]
+    total = len(state.changes)
+    started = f"(started {state.started})"
+    lines = [f"apply {state.apply_id} was interrupted after {state.done} of {total} changes {started}"]
+    for number, status in sorted(state.results.items()):
+        if status in ("applied", "failed") and number < total:
+            lines.append(f"  {status}: {state.changes[number].label}")
+    lines += [f"  outcome unknown (its write was under way): {label}" for label in state.in_flight]
+    rest = state.not_started
+    lines += [f"  not started: {label}" for label in rest[:NOT_STARTED_SHOWN]]
+    if len(rest) > NOT_STARTED_SHOWN:
+        lines.append(f"  not started: {len(rest) - NOT_STARTED_SHOWN} more")
+    if state.done == total:
+        lines.append("every change was applied; only the verification was cut short: run `plan` to check")
+    else:
+        lines.append(
+            "Next: `plan` shows what remains (and checks an unknown outcome); `apply` again converges, "
+            "without applying twice what was done"
+        )
+    return lines
+
+
 def _checked(change: JournalChange, planned: Planned | None) -> str:
     if planned is None or f"{change.kind}/{change.scope}" not in planned.scopes:
         return ""
@@ -301,6 +335,7 @@ __all__ = [
     "JournalChange",
     "JournalState",
     "Planned",
+    "interruption_notice",
     "journal_notices",
     "read_journal",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -69,6 +70,27 @@ def _kill_during_write(proc: subprocess.Popen[str], journal: Path, after: str | 
     raise AssertionError("the apply never reached the chosen write")
 
 
+def _commit_state(root: Path) -> None:
+    """Make ``root`` a repository with its state committed: a real-account apply applies only a commit."""
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "state"],
+        [
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "-m",
+            "state",
+        ],
+    ):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, timeout=WAIT)
+
+
 def _duplicates(sandbox_file: Path) -> list[tuple[str, str, str, str]]:
     if not sandbox_file.exists():
         return []  # nothing written yet: the simulator saves its state after the first write
@@ -84,6 +106,7 @@ def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplica
     tmp_path: Path, committed_dns_state: Path
 ) -> None:
     rng = random.Random(9)
+    _commit_state(tmp_path)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server_home = tmp_path / "server"
@@ -151,6 +174,91 @@ def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplica
         # Each killed apply left no apply_done; the apply after it recorded it from the journal.
         assert sum(1 for entry in audit if entry["event"] == "apply_interrupted") == KILLS
         assert verify_chain(work / "audit.jsonl").ok
+        assert _duplicates(server_home / ".infomaniak-gitops" / "sandbox.json") == []
+    finally:
+        server.terminate()
+        server.wait(timeout=WAIT)
+
+
+def test_ctrl_c_during_apply_says_at_once_what_was_applied_and_what_is_unknown(
+    tmp_path: Path, dns_state: Path
+) -> None:
+    _commit_state(tmp_path)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server_home = tmp_path / "server"
+    server_home.mkdir()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port), "--latency", LATENCY],
+        cwd=server_home,
+        env=clean_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    env = clean_env(INFOMANIAK_API_URL=url, INFOMANIAK_API_TOKEN="sandbox-token", INFOMANIAK_RATE_LIMIT="0")
+    journal = tmp_path / ".infomaniak-gitops" / "journal.jsonl"
+    try:
+        _wait_until_serving(url, server)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            state = read_journal(journal)
+            if state is not None and len(state.intents) >= 3:  # the third write is under way
+                proc.send_signal(signal.SIGINT)
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.005)
+        else:
+            proc.kill()
+            raise AssertionError("the apply never reached its third write")
+        _, err = proc.communicate(timeout=WAIT)
+        assert proc.returncode == 1, err  # docs/safety.md, failure table: Ctrl-C exits 1
+        state = read_journal(journal)
+        assert state is not None and state.outcome == "interrupted"
+        total = len(state.changes)
+        # Said at once, before the generic line: the apply, what was applied, what is unknown, what to do.
+        notice = err[err.index(f"warning: apply {state.apply_id} was interrupted") :]
+        assert f"was interrupted after {state.done} of {total} changes" in notice
+        assert state.done >= 2 and len(state.in_flight) <= 1 and state.not_started
+        applied = [
+            state.changes[n].label for n, status in sorted(state.results.items()) if status == "applied"
+        ]
+        for label in applied:
+            assert f"  applied: {label}" in notice
+        for label in state.in_flight:
+            assert f"  outcome unknown (its write was under way): {label}" in notice
+        for label in state.not_started:
+            assert f"  not started: {label}" in notice
+        assert "Next: `plan` shows what remains" in notice
+        assert notice.rstrip().endswith("interrupted")
+        assert "Traceback" not in err
+
+        work = tmp_path / ".infomaniak-gitops"
+        audit = [json.loads(line) for line in (work / "audit.jsonl").read_text().splitlines()]
+        (done,) = [e for e in audit if e["event"] == "apply_done" and e["apply_id"] == state.apply_id]
+        assert done["outcome"] == "interrupted"
+        assert len(done["applied"]) == state.done and len(done["outcome_unknown"]) == len(state.in_flight)
+        assert len(done["not_attempted"]) == len(state.not_started)
+        assert verify_chain(work / "audit.jsonl").ok
+
+        final = subprocess.run(
+            [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=WAIT * 3,
+        )
+        assert final.returncode == 0, final.stderr
+        assert "Verified: live state now matches the desired state." in final.stdout
         assert _duplicates(server_home / ".infomaniak-gitops" / "sandbox.json") == []
     finally:
         server.terminate()

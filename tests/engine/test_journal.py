@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from reconciler.engine import apply_plan, make_plan, parse_targets, settle_interrupted
-from reconciler.engine.journal import Journal, JournalChange, Planned, journal_notices, read_journal
+from reconciler.engine.journal import (
+    Journal,
+    JournalChange,
+    Planned,
+    interruption_notice,
+    journal_notices,
+    read_journal,
+)
 from reconciler.engine.lock import apply_lock
 from reconciler.engine.session import Session
 from reconciler.sandbox import SandboxState, create_app
@@ -152,3 +159,34 @@ async def test_an_apply_interrupted_before_the_upgrade_is_reported_and_converges
         "not_attempted": ["share_links/Demo Drive//Press/press-kit.zip"],
     }
     assert read_journal(settings.journal_file).apply_id == report.apply_id
+
+
+def test_an_interrupt_seen_by_this_process_is_told_at_once_with_what_was_applied(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = _killed(path)
+    journal.result(1, "unknown")
+    journal.end("interrupted")  # what the run writes on Ctrl-C before the interrupt goes on
+    notice = interruption_notice(read_journal(path), since="an-older-apply")
+    assert notice[0] == "apply a-1 was interrupted after 1 of 3 changes (started 2026-01-01T00:00:00+00:00)"
+    assert notice[1:4] == [
+        "  applied: create items/main: new",
+        "  outcome unknown (its write was under way): update items/main: change",
+        "  not started: delete items/main: old",
+    ]
+    assert notice[4].startswith("Next: `plan` shows what remains")
+
+
+def test_an_interrupt_before_the_first_write_or_during_the_verification(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    _killed(path, done=2)
+    # The journal still holds the previous apply: this one never began.
+    assert interruption_notice(read_journal(path), since="a-1") == [
+        "the apply was interrupted before its first change: nothing was applied"
+    ]
+    assert interruption_notice(None, since=None) == interruption_notice(read_journal(path), since="a-1")
+    journal = Journal(path)
+    journal.result(2, "applied")
+    journal.end("interrupted")
+    notice = interruption_notice(read_journal(path), since=None)
+    assert notice[0].startswith("apply a-1 was interrupted after 3 of 3 changes")
+    assert notice[-1].startswith("every change was applied; only the verification was cut short")
