@@ -70,27 +70,6 @@ def _kill_during_write(proc: subprocess.Popen[str], journal: Path, after: str | 
     raise AssertionError("the apply never reached the chosen write")
 
 
-def _commit_state(root: Path) -> None:
-    """Make ``root`` a repository with its state committed: a real-account apply applies only a commit."""
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["add", "state"],
-        [
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "-q",
-            "-m",
-            "state",
-        ],
-    ):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, timeout=WAIT)
-
-
 def _duplicates(sandbox_file: Path) -> list[tuple[str, str, str, str]]:
     if not sandbox_file.exists():
         return []  # nothing written yet: the simulator saves its state after the first write
@@ -106,7 +85,6 @@ def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplica
     tmp_path: Path, committed_dns_state: Path
 ) -> None:
     rng = random.Random(9)
-    _commit_state(tmp_path)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server_home = tmp_path / "server"
@@ -181,9 +159,8 @@ def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplica
 
 
 def test_ctrl_c_during_apply_says_at_once_what_was_applied_and_what_is_unknown(
-    tmp_path: Path, dns_state: Path
+    tmp_path: Path, committed_dns_state: Path
 ) -> None:
-    _commit_state(tmp_path)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server_home = tmp_path / "server"
