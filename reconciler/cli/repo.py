@@ -37,6 +37,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         echo(f"initialised a git repository in {root}")
     for name, outcome in report.files:
         echo(f"{outcome:>11}  {name}")
+    for name in report.force_kept:
+        echo_err(
+            f"note: --force never rewrites {name}: its account id and protect rules are yours\n"
+            "  to regenerate it deliberately, delete it, then run init again (git diff then shows what "
+            "the new one lacks)"
+        )
     written_account = _account_in(root / "state" / "infomaniak.yaml")
     if written_account is None and account is None:
         echo_err(
@@ -107,14 +113,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="start a configuration repository in DIR (idempotent)",
         description="Create state/infomaniak.yaml, .gitignore, GitHub workflows, .mcp.json and editor "
-        "schema associations in DIR (git init if needed). Existing files are kept unless --force.",
+        "schema associations in DIR (git init if needed). Existing files are kept unless --force; "
+        "state/infomaniak.yaml is always kept (delete it to regenerate it).",
     )
     init.add_argument(
         "directory", nargs="?", default=".", metavar="DIR", help="the repository folder (default: this one)"
     )
     init.add_argument("--account", type=_account_id, help="account id (default: the only one the token sees)")
     init.add_argument(
-        "--force", action="store_true", help="overwrite the files init writes (infomaniak.yaml included)"
+        "--force",
+        action="store_true",
+        help="overwrite the files init writes, except state/infomaniak.yaml (delete that one to "
+        "regenerate it)",
     )
     init.add_argument(
         "--import",

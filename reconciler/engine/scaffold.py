@@ -2,6 +2,9 @@
 
 Every file is written only when absent (or with ``force``), so running ``init`` twice changes nothing; the
 ``.gitignore`` is the one file it amends rather than replaces, because a user's own ignore rules must survive.
+``state/infomaniak.yaml`` is never rewritten, even with ``force``: it holds the account id and the protect
+rules, which a regenerated file would drop (or comment out, without a token). Deleting it first is the
+deliberate way to get a fresh one.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class ScaffoldReport:
     files: list[tuple[str, Outcome]] = field(default_factory=list)
     # The repository's top level: ``root`` itself unless ``init`` ran inside an existing repository.
     repo_root: Path | None = None
+    force_kept: list[str] = field(default_factory=list)
+    """Files kept although ``force`` was given (the account file)."""
 
     def record(self, path: Path, outcome: Outcome) -> None:
         self.files.append((path.relative_to(self.root).as_posix(), outcome))
@@ -138,10 +143,12 @@ class _Writer:
         self.report = report
         self.force = force
 
-    def text(self, relative: str, content: str) -> None:
+    def text(self, relative: str, content: str, *, forceable: bool = True) -> None:
         path = self.report.root / relative
-        if path.exists() and not self.force:
+        if path.exists() and not (self.force and forceable):
             self.report.record(path, "kept")
+            if self.force:
+                self.report.force_kept.append(relative)
             return
         outcome: Outcome = "overwritten" if path.exists() else "created"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +194,7 @@ def scaffold_repository(
         report.repo_root = top
         write = _Writer(report, force=force)
         write.ignore_line(".gitignore", f"{WORK_DIR_NAME}/")
-        write.text(f"{STATE_DIR_NAME}/{CONFIG_FILE}", config_text(account))
+        write.text(f"{STATE_DIR_NAME}/{CONFIG_FILE}", config_text(account), forceable=False)
         templates = resources.files("reconciler") / "templates" / "workflows"
         for name in WORKFLOWS:
             content = (templates / name).read_text(encoding="utf-8")

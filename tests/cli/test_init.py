@@ -156,3 +156,17 @@ def test_init_refuses_a_state_directory_it_would_ignore(tmp_path: Path) -> None:
         assert result.returncode == 1
         assert "into DIR/state; --state elsewhere does not apply to it" in result.stderr
         assert not (tmp_path / "cfg").exists()
+
+
+def test_init_force_keeps_the_account_file_and_says_how_to_regenerate_it(tmp_path: Path) -> None:
+    assert _cli(tmp_path, "--sandbox", "init", "cfg").returncode == 0
+    config = tmp_path / "cfg" / "state" / "infomaniak.yaml"
+    mine = 'account: 42\nprotect:\n  - "dns/*/@ MX"\n  - "dns/example.ch/www A"\n'
+    config.write_text(mine, encoding="utf-8")
+    forced = _cli(tmp_path, "init", "cfg", "--force")  # no token: the account id would have been lost
+    assert forced.returncode == 0, forced.stderr
+    assert config.read_text() == mine
+    assert "kept  state/infomaniak.yaml" in forced.stdout
+    assert "overwritten  .mcp.json" in forced.stdout
+    assert "--force never rewrites state/infomaniak.yaml" in forced.stderr
+    assert "delete it, then run init again" in forced.stderr

@@ -55,18 +55,24 @@ def test_new_directory_becomes_a_repository_with_every_file(tmp_path: Path) -> N
     assert ".infomaniak-gitops/" in (root / ".gitignore").read_text().splitlines()
 
 
-def test_running_twice_keeps_every_file_and_force_rewrites_them(tmp_path: Path) -> None:
+def test_running_twice_keeps_every_file_and_force_rewrites_all_but_the_account_file(tmp_path: Path) -> None:
     scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
     config = tmp_path / "state" / "infomaniak.yaml"
-    config.write_text("account: 7\n", encoding="utf-8")  # the user's own edit
+    mine = 'account: 7\nprotect:\n  - "dns/*/@ MX"\n  - "dns/example.ch/www A"\n'  # the user's own rules
+    config.write_text(mine, encoding="utf-8")
+    (tmp_path / ".mcp.json").write_text("{}\n", encoding="utf-8")
     again = scaffold_repository(tmp_path, account=None, sandbox=True, command="x")
     assert not again.git_initialised
     assert {outcome for _, outcome in again.files} == {"kept"}
-    assert config.read_text() == "account: 7\n"
+    assert config.read_text() == mine
     forced = scaffold_repository(tmp_path, account=None, sandbox=True, command="x", force=True)
-    assert dict(forced.files)["state/infomaniak.yaml"] == "overwritten"
-    assert dict(forced.files)[".gitignore"] == "kept"  # amended at most once, never replaced
-    assert "# account: 123456" in config.read_text()
+    outcomes = dict(forced.files)
+    assert outcomes[".mcp.json"] == "overwritten" and (tmp_path / ".mcp.json").read_text() != "{}\n"
+    assert outcomes[".gitignore"] == "kept"  # amended at most once, never replaced
+    # Its account id and protect rules are the user's: --force never rewrites them (nor comments the id out).
+    assert outcomes["state/infomaniak.yaml"] == "kept"
+    assert forced.force_kept == ["state/infomaniak.yaml"]
+    assert config.read_text() == mine
 
 
 def test_existing_gitignore_is_amended_not_replaced(tmp_path: Path) -> None:
