@@ -60,8 +60,12 @@ def status_text(state_dir: Path, *, diff: bool) -> str:
             f"state directory: {relative}",
         ]
         changed = repo.git.status("--porcelain=v1", "--untracked-files=all", "--", relative)
-        lines.append("changes:" if changed else "changes: none (clean)")
+        # Ignored or assume-unchanged desired files: git status hides them, yet plans read them.
+        unseen = tree_state(state_dir).unseen()
+        lines.append("changes:" if changed else "changes: none" if unseen else "changes: none (clean)")
         lines += [f"  {line}" for line in changed.splitlines()]
+        if unseen:
+            lines += ["desired files not in any commit:", *(f"  {line}" for line in unseen)]
         if diff and changed:
             against = ["HEAD"] if head else ["--cached"]
             text = repo.git.diff(*against, "--", relative)

@@ -120,3 +120,17 @@ def test_commit_refuses_an_added_allow_rule(repo: git.Repo, state_dir: Path) -> 
     account.write_text(account.read_text() + 'allow: ["domains/example.ch/dnssec"]\n')
     with pytest.raises(SettingsError, match=r"adds the allow rule 'domains/example\.ch/dnssec'"):
         commit(state_dir, "allow dnssec")
+
+
+def test_status_names_desired_files_no_commit_holds(repo: git.Repo, tmp_path: Path, state_dir: Path) -> None:
+    commit(state_dir, "Desired state")
+    (tmp_path / ".gitignore").write_text("*.ch.yaml\n")
+    repo.git.add(".gitignore")
+    repo.git.commit("-m", "ignore zones")
+    (state_dir / "dns" / "evil.ch.yaml").write_text("www:\n  type: A\n  value: 203.0.113.66\n")
+    text = status_text(state_dir, diff=False)
+    # git status alone says "clean": the file is ignored, yet every plan reads it.
+    assert "changes: none (clean)" not in text
+    assert "not in any commit:" in text and "state/dns/evil.ch.yaml: read by plans but ignored by git" in text
+    with pytest.raises(SettingsError, match="nothing was committed"):
+        commit(state_dir, "dns: evil")
