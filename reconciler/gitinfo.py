@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -94,16 +94,6 @@ class TreeState:
         return lines
 
 
-def _desired_patterns() -> list[tuple[str, ...]]:
-    """The files the desired loader reads, as globs relative to the state directory, split in parts."""
-    # Imported here: kinds import desired, which imports this module.
-    from reconciler.desired.config import CONFIG_FILE
-    from reconciler.kinds import all_kinds
-
-    globs = [CONFIG_FILE, *(kind.file_pattern(Path()) for kind in all_kinds())]
-    return [PurePosixPath(glob).parts for glob in globs]
-
-
 def _read_by_loader(path: PurePosixPath, patterns: list[tuple[str, ...]]) -> bool:
     # Part by part: the loader globs one folder deep (``dns/*.yaml``), so ``dns/old/x.yaml`` is not read.
     return any(
@@ -113,13 +103,14 @@ def _read_by_loader(path: PurePosixPath, patterns: list[tuple[str, ...]]) -> boo
     )
 
 
-def tree_state(path: Path) -> TreeState:
+def tree_state(path: Path, desired_globs: Sequence[str]) -> TreeState:
     """Whether the desired files under ``path`` are exactly a commit, and what differs when they are not.
 
     ``git status`` alone misses two ways a file can be read without being committed: a desired file that
     ``.gitignore`` matches (``*.yaml``, or ``state/`` itself), and a tracked one marked assume-unchanged or
     skip-worktree. Both count here, but only for files the loader reads (``dns/*.yaml``,
     ``infomaniak.yaml``…): the work directory or an editor's backup files never make a state dirty.
+    ``desired_globs`` names those files relative to the state directory (the desired layer knows them).
     """
     repo = _repo(path)
     if repo is None:
@@ -132,7 +123,7 @@ def tree_state(path: Path) -> TreeState:
         except ValueError:
             commit = None
         prefix = PurePosixPath(relative)
-        patterns = _desired_patterns()
+        patterns = [PurePosixPath(glob).parts for glob in desired_globs]
 
         def read(file: str) -> bool:
             try:
@@ -171,23 +162,23 @@ def tree_state(path: Path) -> TreeState:
         repo.close()
 
 
-def is_dirty(path: Path) -> bool:
+def is_dirty(path: Path, desired_globs: Sequence[str]) -> bool:
     """True when the desired files under ``path`` are not exactly a commit (see :func:`tree_state`).
 
     Outside a git repository nothing is a commit: True as soon as the folder holds anything (the apply
     guards name that case on its own: :func:`tree_state`'s ``repository`` is None).
     """
-    return tree_state(path).dirty
+    return tree_state(path, desired_globs).dirty
 
 
-def describe_commit(path: Path) -> str | None:
+def describe_commit(path: Path, desired_globs: Sequence[str]) -> str | None:
     """The commit the working tree's desired state was planned at; ``+dirty`` marks uncommitted edits.
 
     A dirty plan names its base commit honestly: ``drift`` then knows the applied desired state is not
     that commit's and does not trust it.
     """
     commit = head_commit(path)
-    if commit is not None and is_dirty(path):
+    if commit is not None and is_dirty(path, desired_globs):
         return commit + DIRTY_SUFFIX
     return commit
 

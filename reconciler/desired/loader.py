@@ -146,6 +146,11 @@ def outside_reason(path: Path, root: Path) -> Reason | None:
     )
 
 
+def desired_globs(kinds: Iterable[Kind]) -> list[str]:
+    """The files :func:`load_desired` reads for ``kinds``, as globs relative to the state directory."""
+    return [CONFIG_FILE, *(kind.file_pattern(Path()) for kind in kinds)]
+
+
 def load_config(root: Path, *, limits: Limits | None = None) -> AccountConfig:
     """Load ``infomaniak.yaml`` (all defaults when the file is absent)."""
     path = root / CONFIG_FILE

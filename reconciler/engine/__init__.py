@@ -24,6 +24,7 @@ from reconciler.audits import (
     run_audits,
 )
 from reconciler.engine.applier import apply_plan, describe_moves, settle_interrupted
+from reconciler.engine.committed import describe_commit, is_dirty, tree_state
 from reconciler.engine.drift import (
     DRIFT_RENDERERS,
     DriftReport,
@@ -78,12 +79,9 @@ from reconciler.gitinfo import (
     DIRTY_SUFFIX,
     TreeState,
     default_branch_ref,
-    describe_commit,
     exported_state,
     head_commit,
-    is_dirty,
     resolve_commit,
-    tree_state,
 )
 from reconciler.inventory import (
     READ_RENDERERS,

@@ -9,15 +9,13 @@ from pathlib import Path
 import git
 import pytest
 
+from reconciler.engine import describe_commit, is_dirty, tree_state
 from reconciler.errors import SettingsError
 from reconciler.gitinfo import (
     default_branch_ref,
-    describe_commit,
     exported_state,
     head_commit,
-    is_dirty,
     resolve_commit,
-    tree_state,
 )
 
 
