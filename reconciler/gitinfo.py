@@ -7,6 +7,7 @@ committed version of a file (the rules in ``infomaniak.yaml`` take effect from H
 
 from __future__ import annotations
 
+import os
 import shlex
 import stat
 import tempfile
@@ -15,10 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-
-import git
+from typing import TYPE_CHECKING
 
 from reconciler.errors import SettingsError
+
+if TYPE_CHECKING:
+    import git
 
 DIRTY_SUFFIX = "+dirty"
 
@@ -26,7 +29,27 @@ DIRTY_SUFFIX = "+dirty"
 _EXPORTS: dict[Path, str] = {}
 
 
+def _may_be_in_repository(path: Path) -> bool:
+    """False only when no git repository can hold ``path``, decided without importing gitpython.
+
+    gitpython costs about 40 ms to import, which a plan outside any repository would pay for nothing. This
+    is a superset of what gitpython looks for (``$GIT_DIR``, a ``.git`` entry, or a git directory itself,
+    which has a ``HEAD``), so whenever it says True gitpython gives the answer.
+    """
+    if "GIT_DIR" in os.environ:
+        return True
+    for start in {path.absolute(), path.resolve()}:
+        for folder in (start, *start.parents):
+            if (folder / ".git").exists() or (folder / "HEAD").exists():
+                return True
+    return False
+
+
 def _repo(path: Path) -> git.Repo | None:
+    if not _may_be_in_repository(path):
+        return None
+    import git
+
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -205,6 +228,8 @@ def committed_text(file: Path, *, ref: str = "HEAD") -> Committed:
     repo = _repo(file.parent)
     if repo is None:
         return Committed(None, None)
+    import git
+
     try:
         if ref == "HEAD":
             try:
@@ -238,6 +263,8 @@ def resolve_commit(path: Path, ref: str) -> str | None:
     repo = _repo(path)
     if repo is None:
         return None
+    import git
+
     try:
         return str(repo.commit(ref).hexsha)
     except (git.BadName, git.BadObject, ValueError):
@@ -251,6 +278,8 @@ def default_branch_ref(path: Path) -> str | None:
     repo = _repo(path)
     if repo is None:
         return None
+    import git
+
     try:
         for remote in repo.remotes:
             if remote.name != "origin":
@@ -268,6 +297,8 @@ def default_branch_ref(path: Path) -> str | None:
 
 
 def _write_tree(tree: git.Tree, dest: Path) -> None:
+    import git
+
     for item in tree.traverse():
         if not isinstance(item, git.Blob):
             continue
@@ -289,6 +320,8 @@ def exported_state(path: Path, ref: str) -> Iterator[tuple[Path, str]]:
     repo = _repo(path)
     if repo is None:
         raise SettingsError(f"{path} is not in a git repository; --ref and --base need one")
+    import git
+
     try:
         try:
             commit = repo.commit(ref)

@@ -64,11 +64,13 @@ async def _plan(
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from reconciler.desired import display_path
-    from reconciler.engine import RENDERERS, describe_commit, exported_state, relabel_files, render_text
+    from reconciler.engine import RENDERERS, describe_commit, render_text
 
     settings = settings_for(args)
     progress = wanted(sys.stderr, output_format=args.format)
     if args.ref:
+        from reconciler.engine import exported_state, relabel_files
+
         # The committed desired state at REF, exported to a temporary directory: no checkout, so
         # uncommitted work in the tree is neither used nor touched.
         with exported_state(settings.state_dir, args.ref) as (folder, commit):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -126,6 +127,23 @@ async def test_base_url_with_a_path_prefix_keeps_it():
 def test_bad_base_url_is_a_settings_error(base_url):
     with pytest.raises(SettingsError, match="INFOMANIAK_API_URL"):
         InfomaniakClient(TOKEN, base_url=base_url)
+
+
+async def test_plain_http_loads_no_ca_bundle_and_trusts_no_certificate():
+    # The sandbox speaks http: loading the CA bundle would cost CPU for nothing. Its TLS context must fail
+    # closed (no trusted CA, hostname and certificate checked), while https keeps httpx's verifying default.
+    plain = InfomaniakClient("t", base_url="http://127.0.0.1:8000")
+    secure = InfomaniakClient("t", base_url="https://api.example.test")
+    try:
+        plain_tls = plain._http._transport._pool._ssl_context
+        secure_tls = secure._http._transport._pool._ssl_context
+        assert plain_tls.cert_store_stats()["x509_ca"] == 0
+        assert plain_tls.verify_mode == ssl.CERT_REQUIRED and plain_tls.check_hostname
+        assert secure_tls.cert_store_stats()["x509_ca"] > 0
+        assert secure_tls.verify_mode == ssl.CERT_REQUIRED and secure_tls.check_hostname
+    finally:
+        await plain.aclose()
+        await secure.aclose()
 
 
 def test_repr_hides_the_token():

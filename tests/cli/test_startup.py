@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,32 @@ def test_the_plan_path_loads_no_round_trip_yaml() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert not [name for name in json.loads(result.stdout) if name.startswith("ruamel")]
+
+
+def test_a_plan_loads_only_the_engine_parts_it_uses(tmp_path: Path) -> None:
+    # The engine's face is lazy: a plan outside any git repository imports neither gitpython nor the
+    # drift, undo, audit, inventory, scaffolding or overview code.
+    shutil.copytree(Path(__file__).resolve().parents[2] / "state", tmp_path / "state")
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, "--sandbox", "plan", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "INFOMANIAK_GITOPS_HOME": str(tmp_path / "home")},
+        check=True,
+    )
+    assert json.loads(result.stdout)["plan_hash"]
+    loaded = set(json.loads(result.stderr.strip().splitlines()[-1]))
+    assert "reconciler.engine.planner" in loaded
+    unused = (
+        "git",
+        "reconciler.engine.drift",
+        "reconciler.engine.undo",
+        "reconciler.engine.scaffold",
+        "reconciler.engine.overview",
+        "reconciler.engine.importer",
+        "reconciler.audits",
+        "reconciler.inventory",
+    )
+    assert [name for name in unused if name in loaded] == []
