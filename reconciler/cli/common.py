@@ -64,4 +64,4 @@ def config_for(settings: Settings) -> AccountConfig:
 
     if not settings.state_dir.is_dir():
         return AccountConfig()
-    return load_config(settings.state_dir)
+    return load_config(settings.state_dir, cache_dir=settings.work_dir)

@@ -39,13 +39,19 @@ _PREFIX = "desired-"
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """A digest of everything that decides what a file parses to."""
+    import importlib.util
+
     import pydantic
-    import yaml
 
     import reconciler
 
     digest = hashlib.sha256()
-    digest.update(f"{reconciler.__version__}|{pydantic.VERSION}|{yaml.__version__}".encode())
+    digest.update(f"{reconciler.__version__}|{pydantic.VERSION}".encode())
+    # PyYAML's version is in its __init__.py, read rather than imported: a run whose every file is cached
+    # never imports the YAML parser (about 25 ms).
+    yaml = importlib.util.find_spec("yaml")
+    if yaml is not None and yaml.origin is not None:
+        digest.update(Path(yaml.origin).read_bytes())
     package = Path(reconciler.__file__).parent
     for folder in ("kinds", "desired"):
         for path in sorted((package / folder).rglob("*.py")):
@@ -123,6 +129,20 @@ class ParseCache:
 
     def get(self, entry: str, lines: LineSource) -> list[DesiredObject] | None:
         """The objects stored for ``entry`` (lines looked up in ``lines``); None when absent or forged."""
+        objects: list[DesiredObject] | None = self.load(entry)
+        if objects is None:
+            return None
+        for obj in objects:
+            if obj.located is not None:
+                obj.located.bind(lines)
+        return objects
+
+    def put(self, entry: str, objects: list[DesiredObject]) -> None:
+        """Store the objects of a file that loaded without a problem; a failure to write is not an error."""
+        self.store(entry, objects)
+
+    def load(self, entry: str) -> Any:
+        """The value stored for ``entry``; None when absent or forged."""
         try:
             blob = (self.folder / f"{entry}.pickle").read_bytes()
         except OSError:
@@ -133,17 +153,14 @@ class ParseCache:
             log.warning("parse cache: entry %s is not signed by this user's key; ignored", entry[:12])
             self.misses += 1
             return None
-        objects: list[DesiredObject] = pickle.loads(body)  # signed by us: written by put() below
-        for obj in objects:
-            if obj.located is not None:
-                obj.located.bind(lines)
+        value = pickle.loads(body)  # signed by us: written by store() below
         self.hits += 1
-        return objects
+        return value
 
-    def put(self, entry: str, objects: list[DesiredObject]) -> None:
-        """Store the objects of a file that loaded without a problem; a failure to write is not an error."""
+    def store(self, entry: str, value: object) -> None:
+        """Store a value (a file's validated content); a failure to write is not an error."""
         try:
-            body = pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL)
+            body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             log.debug("parse cache: cannot store %s (%s)", entry[:12], exc)
             return

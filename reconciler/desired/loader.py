@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,6 +15,9 @@ from reconciler.desired.policy import PolicyBaseline
 from reconciler.desired.yamlio import LinePositions, display_path, load_yaml_fast, read_text
 from reconciler.errors import DesiredStateError, Reason
 from reconciler.kinds.base import DesiredObject, Kind, Located, SpecModel
+
+if TYPE_CHECKING:
+    from reconciler.desired.cache import ParseCache
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -151,22 +154,38 @@ def desired_globs(kinds: Iterable[Kind]) -> list[str]:
     return [CONFIG_FILE, *(kind.file_pattern(Path()) for kind in kinds)]
 
 
-def load_config(root: Path, *, limits: Limits | None = None) -> AccountConfig:
-    """Load ``infomaniak.yaml`` (all defaults when the file is absent)."""
+def load_config(root: Path, *, limits: Limits | None = None, cache_dir: Path | None = None) -> AccountConfig:
+    """Load ``infomaniak.yaml`` (all defaults when the file is absent); ``cache_dir`` as in load_desired."""
+    cache = None
+    if cache_dir is not None:
+        from reconciler.desired.cache import ParseCache
+
+        cache = ParseCache.open(cache_dir)
+    return _load_config(root, limits or Limits.from_env(), cache)
+
+
+def _load_config(root: Path, limits: Limits, cache: ParseCache | None) -> AccountConfig:
     path = root / CONFIG_FILE
     if not path.exists() and not path.is_symlink():
         return AccountConfig()
     refused = outside_reason(path, root)
     if refused is not None:
         raise DesiredStateError([refused])
-    chosen = limits or Limits.from_env()
     shown = display_path(path)
-    _, text = read_text(path, file=shown, limits=chosen)
-    document = load_yaml_fast(text, file=shown, limits=chosen)
+    data, text = read_text(path, file=shown, limits=limits)
+    entry = ""
+    if cache is not None:
+        entry = cache.entry_key(kind=CONFIG_FILE, scope="", file=shown, data=data, defaults={})
+        cached = cache.load(entry)
+        if isinstance(cached, AccountConfig):
+            return cached
+    document = load_yaml_fast(text, file=shown, limits=limits)
     source = FileSource(shown, document, lines=LinePositions(shown, text=text))
     config = _validate_plain(AccountConfig, document or {}, source)
     if source.reasons or config is None:
         raise DesiredStateError(source.reasons)
+    if cache is not None:
+        cache.store(entry, config)
     return config
 
 
@@ -224,16 +243,16 @@ def load_desired(
     chosen = limits or Limits.from_env()
     wanted = list(selected) if selected is not None else None
     reasons: list[Reason] = []
-    try:
-        config = load_config(root, limits=chosen)
-    except DesiredStateError as exc:
-        reasons.extend(exc.reasons)
-        config = AccountConfig()
     cache = None
     if cache_dir is not None:
         from reconciler.desired.cache import ParseCache
 
         cache = ParseCache.open(cache_dir)
+    try:
+        config = _load_config(root, chosen, cache)
+    except DesiredStateError as exc:
+        reasons.extend(exc.reasons)
+        config = AccountConfig()
     defaults = config.defaults.model_dump()
     state = DesiredState(root=root, config=config)
     for kind in kinds:
