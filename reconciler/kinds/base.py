@@ -36,7 +36,12 @@ SENSITIVE_MARK = "(sensitive)"
 class SpecModel(BaseModel):
     """Base of every kind's desired-entry model: unknown fields are errors, values are validated on set."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+    # defer_build: a model's validator is built when it first validates, not at import. A warm plan takes
+    # desired objects from the parse cache and validates only live data, so most kinds' YAML models (and
+    # their value models) are never built in it.
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, populate_by_name=True, defer_build=True
+    )
 
 
 class LineSource(Protocol):
