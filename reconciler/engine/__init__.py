@@ -8,14 +8,14 @@ flags and environment, is a one-module layer the fronts import directly, which k
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from reconciler.errors import PlanError
+from reconciler.lazy import lazy_names
 
 if TYPE_CHECKING:
     from reconciler.audit import AuditLog, verify_chain
@@ -191,17 +191,7 @@ _SOURCES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SOURCES})
+__getattr__, __dir__ = lazy_names(__name__, _SOURCES, globals())
 
 
 def load_plan_file(path: Path) -> Plan:

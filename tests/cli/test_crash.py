@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -81,10 +83,12 @@ def _duplicates(sandbox_file: Path) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplicates(
-    tmp_path: Path, committed_dns_state: Path
-) -> None:
-    rng = random.Random(9)
+@contextmanager
+def _sandbox_served(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
+    """``sandbox serve`` in its own process (home under ``tmp_path``), as a real account for the CLI.
+
+    Yields the CLI's environment and the server's state file, whose content the tests inspect.
+    """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server_home = tmp_path / "server"
@@ -97,21 +101,34 @@ def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplica
         stderr=subprocess.PIPE,
         text=True,
     )
-    env = clean_env(INFOMANIAK_API_URL=url, INFOMANIAK_API_TOKEN="sandbox-token", INFOMANIAK_RATE_LIMIT="0")
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "reconciler", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=WAIT * 3,
-        )
-
-    journal = tmp_path / ".infomaniak-gitops" / "journal.jsonl"
     try:
         _wait_until_serving(url, server)
+        env = clean_env(
+            INFOMANIAK_API_URL=url, INFOMANIAK_API_TOKEN="sandbox-token", INFOMANIAK_RATE_LIMIT="0"
+        )
+        yield env, server_home / ".infomaniak-gitops" / "sandbox.json"
+    finally:
+        server.terminate()
+        server.wait(timeout=WAIT)
+
+
+def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplicates(
+    tmp_path: Path, committed_dns_state: Path
+) -> None:
+    rng = random.Random(9)
+    with _sandbox_served(tmp_path) as (env, live):
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "reconciler", *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=WAIT * 3,
+            )
+
+        journal = tmp_path / ".infomaniak-gitops" / "journal.jsonl"
         last_id: str | None = None
         remaining = 5
         for _ in range(KILLS):
@@ -140,7 +157,7 @@ def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplica
             counts = re.search(r"Plan: (\d+) to create, (\d+) to update, (\d+) to delete", plan.stdout)
             assert counts, plan.stdout
             remaining = sum(int(n) for n in counts.groups())
-            assert _duplicates(server_home / ".infomaniak-gitops" / "sandbox.json") == []
+            assert _duplicates(live) == []
 
         final = cli("apply", "--auto-approve")
         assert final.returncode == 0, final.stderr
@@ -152,31 +169,14 @@ def test_kill_9_during_apply_is_reported_and_the_rerun_converges_without_duplica
         # Each killed apply left no apply_done; the apply after it recorded it from the journal.
         assert sum(1 for entry in audit if entry["event"] == "apply_interrupted") == KILLS
         assert verify_chain(work / "audit.jsonl").ok
-        assert _duplicates(server_home / ".infomaniak-gitops" / "sandbox.json") == []
-    finally:
-        server.terminate()
-        server.wait(timeout=WAIT)
+        assert _duplicates(live) == []
 
 
 def test_ctrl_c_during_apply_says_at_once_what_was_applied_and_what_is_unknown(
     tmp_path: Path, committed_dns_state: Path
 ) -> None:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server_home = tmp_path / "server"
-    server_home.mkdir()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port), "--latency", LATENCY],
-        cwd=server_home,
-        env=clean_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    env = clean_env(INFOMANIAK_API_URL=url, INFOMANIAK_API_TOKEN="sandbox-token", INFOMANIAK_RATE_LIMIT="0")
-    journal = tmp_path / ".infomaniak-gitops" / "journal.jsonl"
-    try:
-        _wait_until_serving(url, server)
+    with _sandbox_served(tmp_path) as (env, live):
+        journal = tmp_path / ".infomaniak-gitops" / "journal.jsonl"
         proc = subprocess.Popen(
             [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
             cwd=tmp_path,
@@ -236,7 +236,4 @@ def test_ctrl_c_during_apply_says_at_once_what_was_applied_and_what_is_unknown(
         )
         assert final.returncode == 0, final.stderr
         assert "Verified: live state now matches the desired state." in final.stdout
-        assert _duplicates(server_home / ".infomaniak-gitops" / "sandbox.json") == []
-    finally:
-        server.terminate()
-        server.wait(timeout=WAIT)
+        assert _duplicates(live) == []
