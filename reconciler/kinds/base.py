@@ -141,6 +141,13 @@ class LiveObject:
     the note as a warning, and a live object with a note is never deleted for being absent from the file."""
 
 
+def native_fields(live: LiveObject, kind: str, required: str) -> dict[str, Any]:
+    """``live.native`` as the mapping the kind's fetch built (it holds ``required``); apply needs its ids."""
+    if not isinstance(live.native, dict) or required not in live.native:
+        raise TypeError(f"{kind} {live.key}: live object was not built by fetch")
+    return live.native
+
+
 @dataclass
 class RunContext:
     """What kinds need during one run: the API client, the account, and a per-run cache of lookups."""

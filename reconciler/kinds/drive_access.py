@@ -33,6 +33,7 @@ from reconciler.kinds.base import (
     LiveObject,
     RunContext,
     SpecModel,
+    native_fields,
 )
 from reconciler.kinds.drive_permissions.api import drive_user_rows
 from reconciler.kinds.mailbox_security.spec import ADDRESS_PATTERN
@@ -203,9 +204,7 @@ def _path(drive: int) -> str:
 
 
 def _native(live: LiveObject) -> dict[str, Any]:
-    if not isinstance(live.native, dict) or "id" not in live.native:
-        raise TypeError(f"drive_access {live.key}: live object was not built by fetch")
-    return live.native
+    return native_fields(live, KIND_NAME, "id")
 
 
 KIND = DriveAccessKind()

@@ -35,6 +35,7 @@ from reconciler.kinds.base import (
     LiveObject,
     RunContext,
     SpecModel,
+    native_fields,
 )
 from reconciler.kinds.mail_file import MailAddressKind, mail_entries, missing_mailboxes
 from reconciler.kinds.mail_hosting import (
@@ -272,9 +273,7 @@ def _aliases_path(hosting: int, name: str) -> str:
 
 
 def _native(live: LiveObject) -> dict[str, Any]:
-    if not isinstance(live.native, dict) or "hosting_id" not in live.native:
-        raise TypeError(f"mail_aliases {live.key}: live object was not built by fetch")
-    return live.native
+    return native_fields(live, KIND_NAME, "hosting_id")
 
 
 KIND = MailAliasesKind()

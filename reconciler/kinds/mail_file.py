@@ -7,6 +7,7 @@ differ (docs/format-mail.md). It stays apart from ``mail_hosting`` because ``mai
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -16,6 +17,10 @@ from reconciler.kinds.mailbox_security.spec import ADDRESS_PATTERN, mailbox_addr
 from reconciler.kinds.mapping_file import KeyedFileKind, entries
 
 M = TypeVar("M", bound=SpecModel)
+
+
+EXTERNAL_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+"""An address mail is sent on to (forwarding, redirect targets): any domain, a dot in it, no spaces."""
 
 
 def mail_entries(

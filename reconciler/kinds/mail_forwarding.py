@@ -20,7 +20,6 @@ and updates are one ``PUT …/forwarding_addresses`` with the whole list and bot
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar
 
@@ -38,8 +37,9 @@ from reconciler.kinds.base import (
     LiveObject,
     RunContext,
     SpecModel,
+    native_fields,
 )
-from reconciler.kinds.mail_file import MailAddressKind, mail_entries, missing_mailboxes
+from reconciler.kinds.mail_file import EXTERNAL_ADDRESS, MailAddressKind, mail_entries, missing_mailboxes
 from reconciler.kinds.mail_hosting import (
     file_domain,
     hosting_id,
@@ -55,12 +55,10 @@ FILES = mail_files("forwarding")
 FORWARDING_MAX = 100
 """``maxItems`` of ``redirect_addresses`` in the spec (1 on a starter pack, which the API enforces)."""
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-
 
 def _target(raw: str) -> str:
     text = raw.strip().lower()
-    if not _EMAIL.fullmatch(text):
+    if not EXTERNAL_ADDRESS.fullmatch(text):
         raise PydanticCustomError("mail_forward_to", "{value} is not an email address", {"value": repr(raw)})
     return text
 
@@ -262,9 +260,7 @@ def _forwarding_path(hosting: int, name: str) -> str:
 
 
 def _native(live: LiveObject) -> dict[str, Any]:
-    if not isinstance(live.native, dict) or "hosting_id" not in live.native:
-        raise TypeError(f"mail_forwarding {live.key}: live object was not built by fetch")
-    return live.native
+    return native_fields(live, KIND_NAME, "hosting_id")
 
 
 KIND = MailForwardingKind()

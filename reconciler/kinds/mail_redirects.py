@@ -18,7 +18,6 @@ inventory's read-only kind ``mail_redirections`` lists the same redirections wit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar
 
@@ -35,8 +34,9 @@ from reconciler.kinds.base import (
     LiveObject,
     RunContext,
     SpecModel,
+    native_fields,
 )
-from reconciler.kinds.mail_file import MailAddressKind, mail_entries
+from reconciler.kinds.mail_file import EXTERNAL_ADDRESS, MailAddressKind, mail_entries
 from reconciler.kinds.mail_hosting import (
     file_domain,
     hosting_id,
@@ -51,12 +51,10 @@ FILES = mail_files("redirects")
 TARGETS_MAX = 10
 """``maxItems`` of ``targets`` in the spec."""
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-
 
 def _target(raw: str) -> str:
     text = raw.strip().lower()
-    if not _EMAIL.fullmatch(text) or len(text) > 255:
+    if not EXTERNAL_ADDRESS.fullmatch(text) or len(text) > 255:
         raise PydanticCustomError("mail_redirect_to", "{value} is not an email address", {"value": repr(raw)})
     return text
 
@@ -225,9 +223,7 @@ def _path(hosting: int) -> str:
 
 
 def _native(live: LiveObject) -> dict[str, Any]:
-    if not isinstance(live.native, dict) or "id" not in live.native:
-        raise TypeError(f"mail_redirects {live.key}: live object was not built by fetch")
-    return live.native
+    return native_fields(live, KIND_NAME, "id")
 
 
 KIND = MailRedirectsKind()
